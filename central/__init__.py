@@ -1,0 +1,1 @@
+"""The central service: ingest, store, watch lists, workflows, reports, API and the supervisor dashboard."""

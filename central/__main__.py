@@ -1,0 +1,21 @@
+"""``python -m central``: the central service."""
+
+from __future__ import annotations
+
+import sys
+
+from core.cli import dispatch
+
+COMMANDS = {
+    "serve": ("central.cli_serve", "run ingest, API and dashboard"),
+    "device": ("central.cli_device", "manage devices and their broker credentials"),
+    "watchlist": ("central.cli_watchlist", "import or export the cekal lists"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return dispatch("python -m central", "the central service.", COMMANDS, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""``python -m emulator``: the site emulator and test bench."""
+
+from __future__ import annotations
+
+import sys
+
+from core.cli import dispatch
+
+COMMANDS = {
+    "site": ("emulator.cli_site", "run a whole emulated site with a live dashboard"),
+    "run": ("emulator.cli_run", "run a scenario headless and print a JSON summary"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return dispatch("python -m emulator", "the site emulator and test bench.", COMMANDS, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

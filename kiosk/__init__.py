@@ -1,0 +1,1 @@
+"""The self-service kiosk for Kanim lobbies."""

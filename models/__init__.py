@@ -1,0 +1,1 @@
+"""On-device face pipeline on onnxruntime: detection, alignment, quality, embedding, comparison, liveness."""

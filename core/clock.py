@@ -1,0 +1,118 @@
+"""Time as a dependency: every component takes a clock, so flows and SLA timers are exact in tests.
+
+``SystemClock`` is the real one. ``ManualClock`` only moves when a test (or the emulator) advances it;
+timers scheduled on it fire in order during ``advance()``, so flow tests never sleep.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """What components need of time: a monotonic reading, the UTC wall time, and one-shot timers."""
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary origin; never goes backwards."""
+        ...
+
+    def now(self) -> datetime:
+        """The current UTC time (timezone-aware)."""
+        ...
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback`` once after ``delay`` seconds; the returned timer can be cancelled."""
+        ...
+
+
+class SystemClock:
+    """The machine's clocks; timers run on daemon threads."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        timer = threading.Timer(max(0.0, delay), callback)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+
+@dataclass(order=True)
+class _Scheduled:
+    due: float
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class ManualClock:
+    """A clock that moves only when told to. Thread-safe; callbacks run in the advancing thread.
+
+    >>> clock = ManualClock()
+    >>> fired = []
+    >>> _ = clock.call_later(1.0, lambda: fired.append(clock.monotonic()))
+    >>> clock.advance(0.5); fired
+    []
+    >>> clock.advance(0.5); fired
+    [1.0]
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._wall_origin = start or datetime(2026, 1, 1, tzinfo=UTC)
+        if self._wall_origin.tzinfo is None:
+            raise ValueError("ManualClock start must be timezone-aware (UTC)")
+        self._t = 0.0
+        self._queue: list[_Scheduled] = []
+        self._seq = itertools.count()
+        self._lock = threading.RLock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._t
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._wall_origin + timedelta(seconds=self._t)
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
+        with self._lock:
+            item = _Scheduled(self._t + max(0.0, delay), next(self._seq), callback)
+            heapq.heappush(self._queue, item)
+            return item
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward, firing every timer that falls due, in order, at its own due time."""
+        if seconds < 0:
+            raise ValueError("time cannot go backwards")
+        with self._lock:
+            target = self._t + seconds
+            while self._queue and self._queue[0].due <= target:
+                item = heapq.heappop(self._queue)
+                if item.cancelled:
+                    continue
+                self._t = max(self._t, item.due)
+                item.callback()
+            self._t = target
+
+    def pending(self) -> int:
+        """How many timers are still waiting (cancelled ones excluded)."""
+        with self._lock:
+            return sum(1 for item in self._queue if not item.cancelled)

@@ -1,0 +1,80 @@
+"""Shared fixtures: a real Mosquitto, a temporary SQLite database, PostgreSQL when reachable.
+
+Real parts, not mocks: the broker fixture starts Debian's ``mosquitto`` on a free loopback port with a
+generated config; tests never depend on a broker or database that happens to run on the machine, except
+PostgreSQL, which is used when reachable (``PG_DSN`` or ``postgresql://postgres@127.0.0.1/``) and
+skipped with a visible reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator.broker import BrokerConfig, BrokerError, MosquittoBroker
+
+DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1/postgres"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[MosquittoBroker]:
+    """A fresh Mosquitto on a free loopback port (anonymous, persistent); stopped after the test."""
+    try:
+        broker = MosquittoBroker(tmp_path / "broker", BrokerConfig()).start()
+    except BrokerError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield broker
+    finally:
+        broker.kill()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """An SQLAlchemy URL of an empty SQLite file in the test's temporary folder."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """An SQLAlchemy URL of a fresh, empty PostgreSQL database; skipped when no server is reachable."""
+    dsn = os.environ.get("PG_DSN", DEFAULT_PG_DSN)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pytest.skip("psycopg is not installed")
+    name = f"imigrasi_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        pytest.skip(f"PostgreSQL not reachable at {dsn} ({exc.__class__.__name__}); set PG_DSN to test it")
+    base = dsn.rsplit("/", 1)[0]
+    try:
+        yield f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The same test on SQLite and on PostgreSQL (the latter skipped when unreachable)."""
+    if request.param == "sqlite":
+        url: str = request.getfixturevalue("sqlite_url")
+    else:
+        url = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def artifacts_dir(request: pytest.FixtureRequest) -> Path:
+    """``test-artifacts/<test name>/``: screenshots and reports a person can look at after a run."""
+    folder = ARTIFACTS / request.node.name.replace("/", "_")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

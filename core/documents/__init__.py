@@ -14,6 +14,7 @@ from core.documents.countries import country_name, is_known_code
 from core.documents.errors import DocumentError, MrzFormatError, MrzRenderError
 from core.documents.model import FieldError, MrzDate, MrzFormat, MrzResult, Repair
 from core.documents.parser import normalise_lines, parse_mrz
+from core.documents.render import TravelDocument, render_mrz
 
 __all__ = [
     "DocumentError",
@@ -24,9 +25,11 @@ __all__ = [
     "MrzRenderError",
     "MrzResult",
     "Repair",
+    "TravelDocument",
     "check_digit",
     "country_name",
     "is_known_code",
     "normalise_lines",
     "parse_mrz",
+    "render_mrz",
 ]

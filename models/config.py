@@ -33,7 +33,7 @@ class QualityThresholds:
     min_inter_eye_px: float = 30.0
     max_yaw_deg: float = 25.0
     max_pitch_deg: float = 25.0
-    max_roll_deg: float = 20.0
+    max_roll_deg: float = 15.0
     min_sharpness: float = 100.0
     min_brightness: float = 60.0
     max_brightness: float = 200.0
@@ -42,7 +42,7 @@ class QualityThresholds:
 
 
 ENROL_QUALITY = QualityThresholds(
-    min_inter_eye_px=60.0, max_yaw_deg=15.0, max_pitch_deg=15.0, max_roll_deg=10.0
+    min_inter_eye_px=60.0, max_yaw_deg=15.0, max_pitch_deg=15.0, max_roll_deg=8.0
 )
 
 

@@ -14,7 +14,9 @@ from numpy.typing import NDArray
 from models import FacePipeline
 from models.prepare import prepare
 
-FACES = Path(os.environ.get("IMIGRASI_FACE_FIXTURES", Path(__file__).resolve().parents[3] / "shared/fixtures/faces"))
+FACES = Path(
+    os.environ.get("IMIGRASI_FACE_FIXTURES", Path(__file__).resolve().parents[3] / "shared/fixtures/faces")
+)
 GENUINE_PAIRS = [("person_a_1", "person_a_2"), ("person_b_1", "person_b_2")]
 # Who is in each photo (CREDITS.md beside them): impostor_1 and impostor_2 are two different people.
 IDENTITY = {

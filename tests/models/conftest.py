@@ -30,6 +30,11 @@ IDENTITY = {
 PHOTOS = sorted(IDENTITY)
 
 
+def u8(image: object) -> NDArray[np.uint8]:
+    """An OpenCV result as the uint8 image type the pipeline takes (OpenCV's stubs are loose)."""
+    return np.asarray(image, dtype=np.uint8)
+
+
 @pytest.fixture(scope="session")
 def pipeline() -> FacePipeline:
     """The default pipeline on the prepared models (prepared here if ``make`` has not done it yet)."""
@@ -46,7 +51,7 @@ def photo() -> Callable[[str], NDArray[np.uint8]]:
         if name not in cache:
             image = cv2.imread(str(FACES / f"{name}.jpg"))
             assert image is not None, f"fixture photo {name}.jpg missing from {FACES}"
-            cache[name] = image
+            cache[name] = u8(image)
         return cache[name].copy()
 
     return load

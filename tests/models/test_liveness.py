@@ -108,7 +108,8 @@ def test_the_blink_challenge_needs_the_frames() -> None:
 
 def _similar(points: NDArray[np.float64], angle: float, scale: float, shift: float) -> NDArray[np.float64]:
     c, s = math.cos(angle), math.sin(angle)
-    return (points @ np.array([[c, s], [-s, c]])) * scale + shift
+    moved: NDArray[np.float64] = (points @ np.array([[c, s], [-s, c]])) * scale + shift
+    return moved
 
 
 def test_a_flat_picture_moved_about_shows_little_non_rigid_motion() -> None:

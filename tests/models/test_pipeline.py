@@ -15,7 +15,7 @@ from models.detection import iou
 from models.manifest import default_model_dir
 from models.prepare import YUNET_SOURCE, source_directory
 
-from .conftest import GENUINE_PAIRS, IDENTITY, PHOTOS
+from .conftest import GENUINE_PAIRS, IDENTITY, PHOTOS, u8
 
 Photo = Callable[[str], NDArray[np.uint8]]
 
@@ -59,7 +59,7 @@ def test_coordinates_are_in_frame_pixels_whatever_the_frame_size(
     pipeline: FacePipeline, photo: Photo
 ) -> None:
     image = photo("person_b_1")
-    half = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    half = u8(cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2), interpolation=cv2.INTER_AREA))
     full, small = pipeline.detect(image)[0], pipeline.detect(half)[0]
     assert small.inter_eye_distance == pytest.approx(full.inter_eye_distance / 2, rel=0.08)
     assert small.landmarks[2][0] == pytest.approx(
@@ -74,7 +74,7 @@ def test_embedding_equals_opencvs_face_recognizer_on_the_same_crop(
     image = photo(name)
     crop = pipeline.align(image, pipeline.detect(image)[0])
     recogniser = cv2.FaceRecognizerSF.create(str(default_model_dir() / "sface-2021dec-float.onnx"), "")
-    theirs = FaceTemplate.from_embedding("sface", "2021dec", recogniser.feature(crop))
+    theirs = FaceTemplate.from_embedding("sface", "2021dec", np.asarray(recogniser.feature(crop), np.float32))
     assert pipeline.embed_aligned(crop).similarity(theirs) >= 0.999
 
 
@@ -85,7 +85,7 @@ def test_our_alignment_matches_opencvs_align_crop_for_the_same_landmarks(
     face = pipeline.detect(image)[0]
     row = np.array([*face.box, *face.landmarks_array().reshape(-1), face.score], dtype=np.float32)
     recogniser = cv2.FaceRecognizerSF.create(str(default_model_dir() / "sface-2021dec-float.onnx"), "")
-    theirs = pipeline.embed_aligned(recogniser.alignCrop(image, row))
+    theirs = pipeline.embed_aligned(u8(recogniser.alignCrop(image, row)))
     assert pipeline.embed(image, face).similarity(theirs) >= 0.99
 
 

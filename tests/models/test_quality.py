@@ -14,6 +14,8 @@ from models import GUIDANCE, Detection, FacePipeline, NoFaceError
 from models.align import ARCFACE_TEMPLATE_112
 from models.quality import estimate_pose
 
+from .conftest import u8
+
 Photo = Callable[[str], NDArray[np.uint8]]
 
 
@@ -27,7 +29,7 @@ def test_a_sharp_frontal_well_lit_photo_is_good(pipeline: FacePipeline, photo: P
 
 
 def test_a_blurred_photo_asks_to_hold_still(pipeline: FacePipeline, photo: Photo) -> None:
-    assert _assess(pipeline, cv2.GaussianBlur(photo("person_b_1"), (0, 0), 6)) == (False, "hold_still")
+    assert _assess(pipeline, u8(cv2.GaussianBlur(photo("person_b_1"), (0, 0), 6))) == (False, "hold_still")
 
 
 def test_a_dark_photo_asks_for_more_light(pipeline: FacePipeline, photo: Photo) -> None:
@@ -47,7 +49,7 @@ def test_a_tilted_head_asks_to_look_at_the_camera(pipeline: FacePipeline, photo:
     image = photo("person_b_1")
     h, w = image.shape[:2]
     tilted = cv2.warpAffine(image, cv2.getRotationMatrix2D((w / 2, h / 2), 35, 1.0), (w, h))
-    assert _assess(pipeline, tilted) == (False, "look_at_camera")
+    assert _assess(pipeline, u8(tilted)) == (False, "look_at_camera")
 
 
 def test_two_people_in_view_ask_for_one_person_only(pipeline: FacePipeline, photo: Photo) -> None:
@@ -67,7 +69,7 @@ def test_enrolment_is_stricter_on_size_than_the_gate(pipeline: FacePipeline, pho
 
 
 def test_every_hint_has_indonesian_and_english_text(pipeline: FacePipeline, photo: Photo) -> None:
-    _face, report = pipeline.assess(cv2.GaussianBlur(photo("person_b_2"), (0, 0), 6))
+    _face, report = pipeline.assess(u8(cv2.GaussianBlur(photo("person_b_2"), (0, 0), 6)))
     assert report.guidance("id") == GUIDANCE["hold_still"][0]
     assert report.guidance("en") == GUIDANCE["hold_still"][1]
     assert all(len(texts) == 2 and all(texts) for texts in GUIDANCE.values())
@@ -93,7 +95,7 @@ def test_yaw_follows_the_nose_towards_the_image_side(shift: float) -> None:
 
 def test_best_frame_prefers_the_sharp_capture(pipeline: FacePipeline, photo: Photo) -> None:
     sharp = photo("person_b_2")
-    frames = [cv2.GaussianBlur(sharp, (0, 0), 6), sharp, cv2.GaussianBlur(sharp, (0, 0), 3)]
+    frames = [u8(cv2.GaussianBlur(sharp, (0, 0), 6)), sharp, u8(cv2.GaussianBlur(sharp, (0, 0), 3))]
     best = pipeline.best_frame(frames)
     assert best.frame is frames[1]
     assert best.quality.ok

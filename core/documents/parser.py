@@ -198,7 +198,12 @@ class _Reader:
             if fixed_digit != digit and _holds(value, fixed_digit, empty_check_ok):
                 candidates.append(value)
             if substitute and fixed_digit in _DIGITS:
-                candidates += [c for c in _substitutions(value) if _holds(c, fixed_digit, False)]
+                candidates += [
+                    c
+                    for c in _substitutions(value)
+                    if _holds(c, fixed_digit, False)
+                    and self._composite_agrees(positions, c, check, fixed_digit)
+                ]
         if len(candidates) == 1:
             reason = f"OCR confusion corrected: the {label} check digit holds only with this character"
             self._write(positions, candidates[0], field, reason)
@@ -229,6 +234,22 @@ class _Reader:
                 f"the {label} check digit is {digit} but {detail}; rescan the document or read the data page",
             )
         return False
+
+    def _composite_agrees(self, positions: Sequence[Pos], candidate: str, check: Pos, digit: str) -> bool:
+        """Whether the composite check digit also holds with ``candidate`` and ``digit`` in place.
+
+        It cannot tell confusions in the number apart (it starts with the number and its check digit, so
+        it holds whenever they do), but it does catch a "repair" that fits a misread check digit.
+        """
+        if self.layout.composite_check is None:
+            return True
+        saved = list(self.lines)
+        try:
+            for (line, index), new in zip((*positions, check), candidate + digit, strict=True):
+                self.lines[line] = self.lines[line][:index] + new + self.lines[line][index + 1 :]
+            return self.composite_holds()
+        finally:
+            self.lines[:] = saved
 
     def date(self, field: str, label: str, span: Span, *, birth: bool, today: date) -> MrzDate | None:
         text = self.text(span)
@@ -290,8 +311,7 @@ def _substitutions(value: str) -> list[str]:
 
     A letter becomes a digit only beside a digit and a digit a letter only beside a letter: document
     numbers group their letters and digits, and this halves the candidates a random misread (one the
-    check digit alone cannot tell from a confusion) could wrongly be "repaired" to. The composite check
-    cannot help: it starts with the number and its check digit, so it holds whenever they do.
+    check digit alone cannot tell from a confusion) could wrongly be "repaired" to.
     """
     out: list[str] = []
     for i, char in enumerate(value):

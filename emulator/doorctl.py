@@ -1,0 +1,130 @@
+"""The door controller at wire level: the real firmware on a virtual RP2040, with door-leaf physics.
+
+``DoorControllerRig`` loads ``hal/firmware`` against the ``machine``/``utime`` shim, wires two door
+leaves to its pins (a driven motor moves the leaf; the leaf makes its position switches at the ends of
+travel) and exposes the controller's UART as bytes in and out. Time passes only through ``run(ms)``;
+bytes written reach the firmware at once, so an ACK is readable as soon as its command was written.
+The fire-alarm contact, obstruction sensors and a jammed leaf are faults a test or scenario can inject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hal.firmware.shim import Shim, load_firmware
+
+DEFAULT_TRAVEL_MS = 600  # a swing leaf from closed to open; SOP-003-A08 allows 1 s per door step
+DEFAULT_POLL_MS = 5  # the firmware's loop period (controller.run sleeps 5 ms)
+
+
+@dataclass
+class Leaf:
+    """One door leaf: 0.0 is closed, 1.0 fully open."""
+
+    travel_ms: int
+    position: float = 0.0
+    jammed: bool = False
+
+    def move(self, dt_ms: int, motor_on: bool, opening: bool) -> None:
+        if not motor_on or self.jammed or dt_ms <= 0:
+            return
+        delta = dt_ms / self.travel_ms
+        self.position = min(1.0, self.position + delta) if opening else max(0.0, self.position - delta)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.position <= 0.0
+
+    @property
+    def is_open(self) -> bool:
+        return self.position >= 1.0
+
+
+class DoorControllerRig:
+    """The firmware, its pins wired to two leaves, a fire contact and two obstruction sensors."""
+
+    def __init__(
+        self, *, travel_ms: int = DEFAULT_TRAVEL_MS, poll_ms: int = DEFAULT_POLL_MS, start_ms: int = 0
+    ) -> None:
+        if travel_ms <= 0 or poll_ms <= 0:
+            raise ValueError(f"travel_ms ({travel_ms}) and poll_ms ({poll_ms}) must be positive")
+        self.shim = Shim(start_ms)
+        self.firmware = load_firmware(self.shim)
+        ctl: Any = self.firmware.controller
+        self.pins: Any = ctl
+        self.controller: Any = ctl.DoorController(ctl.open_uart())
+        self.uart = self.shim.uart(ctl.UART_ID)
+        self.poll_ms = poll_ms
+        self.leaves = [Leaf(travel_ms), Leaf(travel_ms)]
+        self.obstructed = [False, False]
+        self.fire = False
+        self.elapsed_ms = 0
+        self._wire_inputs()
+
+    # Bytes ---------------------------------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        """Bytes from the board; the firmware handles them at once (no time passes)."""
+        self.uart.inject(data)
+        self.controller.poll()
+
+    def read(self) -> bytes:
+        """Everything the firmware has sent since the last read."""
+        return self.uart.drain()
+
+    # Time ----------------------------------------------------------------------------------------
+
+    def run(self, ms: int) -> None:
+        """Let ``ms`` milliseconds pass: leaves move under their motors, the firmware polls."""
+        remaining = ms
+        while remaining > 0:
+            dt = min(self.poll_ms, remaining)
+            for leaf, state in enumerate(self.leaves):
+                state.move(dt, self.motor_on(leaf), self.motor_opening(leaf))
+            self._wire_inputs()
+            self.shim.advance(dt)
+            self.controller.poll()
+            self.elapsed_ms += dt
+            remaining -= dt
+
+    # Faults and inputs ---------------------------------------------------------------------------
+
+    def set_fire(self, active: bool) -> None:
+        self.fire = active
+        self._wire_inputs()
+
+    def set_obstructed(self, leaf: int, obstructed: bool) -> None:
+        self.obstructed[leaf] = obstructed
+        self._wire_inputs()
+
+    def jam(self, leaf: int, jammed: bool = True) -> None:
+        """The leaf stops moving whatever its motor does (something wedged in the hinge)."""
+        self.leaves[leaf].jammed = jammed
+
+    # Outputs, as the pins show them -------------------------------------------------------------
+
+    def motor_on(self, leaf: int) -> bool:
+        return self.shim.output(self.pins.PINS_MOTOR_ON[leaf]) == 1
+
+    def motor_opening(self, leaf: int) -> bool:
+        return self.shim.output(self.pins.PINS_MOTOR_OPEN[leaf]) == 1
+
+    def lock_engaged(self, leaf: int) -> bool:
+        return self.shim.output(self.pins.PINS_LOCK[leaf]) == 1
+
+    def _wire_inputs(self) -> None:
+        pins = self.pins
+        for leaf, state in enumerate(self.leaves):
+            # Position switches are normally open to ground: made (0) at the end of travel.
+            self._hold_low(pins.PINS_CLOSED[leaf], state.is_closed)
+            self._hold_low(pins.PINS_OPENED[leaf], state.is_open)
+            # Obstruction sensors are normally closed to ground: interrupted lets the pull-up win.
+            self._hold_low(pins.PINS_OBSTRUCTION[leaf], not self.obstructed[leaf])
+        self._hold_low(pins.PIN_FIRE, not self.fire)
+
+    def _hold_low(self, pin: int, low: bool) -> None:
+        if low:
+            self.shim.drive(pin, 0)
+        else:
+            self.shim.release(pin)

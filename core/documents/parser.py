@@ -184,7 +184,7 @@ class _Reader:
         """Check ``positions`` against the digit at ``check``; repair OCR confusions the digit confirms."""
         value = "".join(self.lines[line][index] for line, index in positions)
         digit = self.at(check)
-        if _holds(value, digit, empty_check_ok):
+        if _holds(value, digit, empty_check_ok) and (not numeric or set(value) <= _NUMERIC):
             return True
         if not self.repair:
             return self._report(field, label, value, digit, numeric=numeric, empty_check_ok=empty_check_ok)

@@ -33,7 +33,13 @@ def _replace(lines: tuple[str, ...], line: int, column: int, char: str) -> list[
 
 @pytest.mark.parametrize(
     ("column", "field"),
-    [(9, "document_number"), (19, "birth_date"), (27, "expiry_date"), (42, "optional_data"), (43, "composite")],
+    [
+        (9, "document_number"),
+        (19, "birth_date"),
+        (27, "expiry_date"),
+        (42, "optional_data"),
+        (43, "composite"),
+    ],
 )
 def test_td3_failing_check_digit_is_reported_by_field(column: int, field: str) -> None:
     wrong = "7" if TD3_ERIKSSON[1][column] != "7" else "8"

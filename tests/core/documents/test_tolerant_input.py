@@ -9,7 +9,10 @@ from tests.core.documents.specimens import TD1_ERIKSSON, TD3_ERIKSSON, TODAY
 
 
 def test_lower_case_spaces_tabs_and_crlf_are_normalised() -> None:
-    noisy = " p<uto eriksson<<anna<maria<<<<<<<<<<<<<<<<<<<\t\r\nL898902C36 UTO7408122F1204159ZE184226B<<<<<10\r\n"
+    noisy = (
+        " p<uto eriksson<<anna<maria<<<<<<<<<<<<<<<<<<<\t\r\n"
+        "L898902C36 UTO7408122F1204159ZE184226B<<<<<10\r\n"
+    )
     r = parse_mrz(noisy, today=TODAY)
     assert r.lines == TD3_ERIKSSON
     assert r.valid and r.repairs == ()

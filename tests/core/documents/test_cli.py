@@ -11,10 +11,22 @@ from typing import Any
 from tests.core.documents.specimens import TD3_ERIKSSON
 
 ROOT = Path(__file__).resolve().parents[3]
-KEYS = (
-    "format document_code issuing_state surname given_names document_number nationality "
-    "birth_date sex expiry_date optional_data valid errors repairs"
-).split()
+KEYS = [
+    "format",
+    "document_code",
+    "issuing_state",
+    "surname",
+    "given_names",
+    "document_number",
+    "nationality",
+    "birth_date",
+    "sex",
+    "expiry_date",
+    "optional_data",
+    "valid",
+    "errors",
+    "repairs",
+]
 
 
 def _run(stdin: str, *args: str) -> tuple[int, Any]:

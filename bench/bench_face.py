@@ -1,0 +1,139 @@
+"""Face pipeline benchmarks: per-frame time (2 and 1 threads), start-up, peak memory, 1:N search.
+
+Run: ``.venv/bin/python bench/bench_face.py [--runs 50]``. Each measurement that depends on process
+state (start-up, peak RSS) runs in a fresh subprocess. Results are printed as Markdown; copy them into
+``bench/results/face.md`` with the date and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FACES = ROOT.parent / "shared" / "fixtures" / "faces"
+
+CHILD_STARTUP = """
+import time, json
+t0 = time.perf_counter()
+from models import FacePipeline, FaceConfig
+t1 = time.perf_counter()
+pipeline = FacePipeline.load(FaceConfig(embedder={embedder!r}))
+t2 = time.perf_counter()
+print(json.dumps({{"import_s": t1 - t0, "load_s": t2 - t1}}))
+"""
+
+CHILD_RSS = """
+import json, resource, cv2, numpy as np
+from models import FacePipeline, FaceConfig
+pipeline = FacePipeline.load(FaceConfig(embedder={embedder!r}))
+frame = cv2.imread({photo!r})
+reference = pipeline.enrol(frame)
+pipeline.verify(frame, reference)
+status = open("/proc/self/status").read().split("VmRSS:")[1].split()[0]
+print(json.dumps({{"max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_mb": int(status) / 1024}}))
+"""
+
+
+def _child(code: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def frame_640x480() -> object:
+    import cv2
+    import numpy as np
+
+    photo = cv2.imread(str(FACES / "person_b_1.jpg"))
+    scale = min(640 / photo.shape[1], 480 / photo.shape[0])
+    small = cv2.resize(photo, (round(photo.shape[1] * scale), round(photo.shape[0] * scale)))
+    frame = np.full((480, 640, 3), 40, np.uint8)
+    x = (640 - small.shape[1]) // 2
+    frame[: small.shape[0], x : x + small.shape[1]] = small
+    return frame
+
+
+def per_frame(threads: int, embedder: str, runs: int) -> dict[str, float]:
+    from models import FaceConfig, FacePipeline
+
+    pipeline = FacePipeline.load(FaceConfig(threads=threads, embedder=embedder))
+    frame = frame_640x480()
+    reference = pipeline.enrol(frame)  # type: ignore[arg-type]
+    for _ in range(5):
+        pipeline.verify(frame, reference)  # type: ignore[arg-type]
+    totals, parts = [], {"detect": [], "align": [], "embed": []}  # type: dict[str, list[float]]
+    for _ in range(runs):
+        result = pipeline.verify(frame, reference)  # type: ignore[arg-type]
+        totals.append(sum(result.timings_ms.values()))
+        for key, value in result.timings_ms.items():
+            parts[key].append(value)
+    ordered = sorted(totals)
+    return {
+        "median_ms": statistics.median(totals),
+        "p90_ms": ordered[int(0.9 * (len(ordered) - 1))],
+        **{f"{k}_median_ms": statistics.median(v) for k, v in parts.items()},
+    }
+
+
+def gallery_search(size: int, runs: int) -> float:
+    import numpy as np
+
+    from models import FaceTemplate, Gallery
+
+    rng = np.random.default_rng(1)
+    gallery = Gallery("m", "1", 128)
+    vectors = rng.normal(size=(size, 128)).astype(np.float32)
+    for index, vector in enumerate(vectors):
+        gallery.add(index, FaceTemplate.from_embedding("m", "1", vector))
+    probe = FaceTemplate.from_embedding("m", "1", vectors[7])
+    gallery.search(probe, 5)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        gallery.search(probe, 5)
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    print("| measure | value |\n|---|---|")
+    for embedder in ("sface-2021dec-float", "sface-2021dec-int8"):
+        for threads in (2, 1):
+            r = per_frame(threads, embedder, args.runs)
+            print(
+                f"| detect+align+embed, 640×480, {embedder}, {threads} thread(s): median (p90) | "
+                f"{r['median_ms']:.1f} ms ({r['p90_ms']:.1f} ms); detect {r['detect_median_ms']:.1f}, "
+                f"align {r['align_median_ms']:.2f}, embed {r['embed_median_ms']:.1f} |"
+            )
+    for embedder in ("sface-2021dec-float", "sface-2021dec-int8"):
+        startups = [_child(CHILD_STARTUP.format(embedder=embedder)) for _ in range(3)]
+        load = statistics.median(s["load_s"] for s in startups)
+        imports = statistics.median(s["import_s"] for s in startups)
+        print(
+            f"| start-up, {embedder}: load + verify models (median of 3) | "
+            f"{load:.2f} s (imports {imports:.2f} s) |"
+        )
+        rss = _child(CHILD_RSS.format(embedder=embedder, photo=str(FACES / "person_b_1.jpg")))
+        print(
+            f"| RSS of a process holding both models ({embedder}) after one verify: peak (now) | "
+            f"{rss['max_rss_mb']:.0f} MB ({rss['rss_mb']:.0f} MB) |"
+        )
+    print(f"| gallery search, 100 000 × 128, top-5 (median of 50) | {gallery_search(100_000, 50):.2f} ms |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

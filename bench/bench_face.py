@@ -15,6 +15,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from models.pipeline import read_image
+
 ROOT = Path(__file__).resolve().parent.parent
 FACES = ROOT.parent / "shared" / "fixtures" / "faces"
 
@@ -49,11 +55,11 @@ def _child(code: str) -> dict[str, float]:
     return result
 
 
-def frame_640x480() -> object:
+def frame_640x480() -> NDArray[np.uint8]:
+    """A fixture portrait placed in a 640×480 camera-sized frame."""
     import cv2
-    import numpy as np
 
-    photo = cv2.imread(str(FACES / "person_b_1.jpg"))
+    photo = read_image(FACES / "person_b_1.jpg")
     scale = min(640 / photo.shape[1], 480 / photo.shape[0])
     small = cv2.resize(photo, (round(photo.shape[1] * scale), round(photo.shape[0] * scale)))
     frame = np.full((480, 640, 3), 40, np.uint8)
@@ -67,12 +73,13 @@ def per_frame(threads: int, embedder: str, runs: int) -> dict[str, float]:
 
     pipeline = FacePipeline.load(FaceConfig(threads=threads, embedder=embedder))
     frame = frame_640x480()
-    reference = pipeline.enrol(frame)  # type: ignore[arg-type]
+    reference = pipeline.enrol(frame)
     for _ in range(5):
-        pipeline.verify(frame, reference)  # type: ignore[arg-type]
-    totals, parts = [], {"detect": [], "align": [], "embed": []}  # type: dict[str, list[float]]
+        pipeline.verify(frame, reference)
+    totals: list[float] = []
+    parts: dict[str, list[float]] = {"detect": [], "align": [], "embed": []}
     for _ in range(runs):
-        result = pipeline.verify(frame, reference)  # type: ignore[arg-type]
+        result = pipeline.verify(frame, reference)
         totals.append(sum(result.timings_ms.values()))
         for key, value in result.timings_ms.items():
             parts[key].append(value)
@@ -85,8 +92,6 @@ def per_frame(threads: int, embedder: str, runs: int) -> dict[str, float]:
 
 
 def gallery_search(size: int, runs: int) -> float:
-    import numpy as np
-
     from models import FaceTemplate, Gallery
 
     rng = np.random.default_rng(1)
@@ -108,7 +113,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     print("| measure | value |\n|---|---|")
     for embedder in ("sface-2021dec-float", "sface-2021dec-int8"):
         for threads in (2, 1):

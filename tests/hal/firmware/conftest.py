@@ -1,4 +1,4 @@
-"""A door-controller rig (the real firmware on the shim, wired to emulated leaves) and a board to talk to it."""
+"""A door-controller rig (the real firmware on the shim, wired to emulated leaves) and a board for it."""
 
 from __future__ import annotations
 

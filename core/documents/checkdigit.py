@@ -16,16 +16,16 @@ MRZ_CHARACTERS = frozenset(_VALUES)
 def check_digit(data: str) -> str | None:
     """The check digit (``"0"``-``"9"``) over ``data``, or ``None`` if it holds a non-MRZ character."""
     w7, w3, w1 = _WEIGHTED
-    total = 0
     try:
-        for i in range(0, len(data) - 2, 3):
-            total += w7[data[i]] + w3[data[i + 1]] + w1[data[i + 2]]
-        rest = len(data) % 3
-        if rest:
-            tail = len(data) - rest
-            total += w7[data[tail]]
-            if rest == 2:
-                total += w3[data[tail + 1]]
+        # Three C-level sums over every third character: several times faster than a Python loop.
+        total = (
+            sum(map(w7.__getitem__, data[0::3]))
+            + sum(map(w3.__getitem__, data[1::3]))
+            + sum(map(w1.__getitem__, data[2::3]))
+        )
     except KeyError:
         return None
-    return str(total % 10)
+    return _DIGIT_TEXT[total % 10]
+
+
+_DIGIT_TEXT = "0123456789"

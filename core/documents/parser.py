@@ -9,7 +9,7 @@ when the repaired text makes the check digits hold (every repair is reported). B
 
 from __future__ import annotations
 
-import calendar
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -46,8 +46,12 @@ _CONFUSIONS: dict[str, str] = {
 }
 
 _DIGITS = frozenset("0123456789")
+_TWO_DIGITS = frozenset(f"{n:02d}" for n in range(100))
+_CLEAN_LINE = re.compile("[A-Z0-9<]+")
 _NUMERIC = frozenset("0123456789<")
+_NAME = re.compile("[A-Z<]*")
 _NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ<")
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _SEXES = frozenset("MFX<")
 _DOCUMENT_KINDS = {"TD1": "ACI", "TD2": "ACI", "TD3": "P", "MRVA": "V", "MRVB": "V"}
 _SHAPES = ((2, 44), (2, 36), (3, 30))
@@ -68,7 +72,12 @@ def normalise_lines(text: str | Sequence[str]) -> list[str]:
                     f"MRZ lines must be text, got {type(item).__name__}; decode the reader's bytes first"
                 )
             chunks.extend(item.splitlines())
-    lines = [cleaned for chunk in chunks if (cleaned := chunk.upper().translate(_CLEAN))]
+    lines = []
+    for chunk in chunks:
+        # Clean lines (the common case) skip the slower upper-case and translate.
+        cleaned = chunk if _CLEAN_LINE.fullmatch(chunk) else chunk.upper().translate(_CLEAN)
+        if cleaned:
+            lines.append(cleaned)
     if len(lines) == 1 and len(lines[0]) in _JOINED:
         width = _JOINED[len(lines[0])]
         lines = [lines[0][i : i + width] for i in range(0, len(lines[0]), width)]
@@ -112,6 +121,12 @@ def _layout_for(first_line: str, length: int) -> Layout:
     if length == 44:
         return MRVA if visa else TD3
     return MRVB if visa else TD2
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS_IN_MONTH[month]
 
 
 def _holds(value: str, digit: str, empty_check_ok: bool) -> bool:
@@ -174,20 +189,24 @@ class _Reader:
         self,
         field: str,
         label: str,
-        positions: Sequence[Pos],
+        segments: Sequence[Span],
         check: Pos,
         *,
         numeric: bool = False,
         substitute: bool = False,
         empty_check_ok: bool = False,
     ) -> bool:
-        """Check ``positions`` against the digit at ``check``; repair OCR confusions the digit confirms."""
-        value = "".join(self.lines[line][index] for line, index in positions)
+        """Check ``segments`` against the digit at ``check``; repair OCR confusions the digit confirms."""
+        value = "".join([self.lines[line][start:end] for line, start, end in segments])
         digit = self.at(check)
-        if _holds(value, digit, empty_check_ok) and (not numeric or set(value) <= _NUMERIC):
+        # _holds implies MRZ characters only, so isdigit() here means ASCII digits.
+        if _holds(value, digit, empty_check_ok) and (
+            not numeric or value.isdigit() or set(value) <= _NUMERIC
+        ):
             return True
         if not self.repair:
             return self._report(field, label, value, digit, numeric=numeric, empty_check_ok=empty_check_ok)
+        positions = [p for span in segments for p in _positions(span)]
         fixed_digit = digit.translate(_TO_DIGIT)
         candidates: list[str] = []
         if numeric:
@@ -256,7 +275,7 @@ class _Reader:
         if field in self.bad_characters:
             return None
         year_text, month_text, day_text = text[0:2], text[2:4], text[4:6]
-        if not set(year_text) <= _DIGITS:
+        if year_text not in _TWO_DIGITS:
             self.error(
                 field, "invalid_date", f"the {label} {text!r} has no readable year; rescan the document"
             )
@@ -264,7 +283,7 @@ class _Reader:
         # Doc 9303 Part 3: unknown parts are fillers. Some issuers write 00 instead; both mean unknown.
         month = None if month_text in ("<<", "00") else month_text
         day = None if day_text in ("<<", "00") else day_text
-        if (month is not None and not set(month) <= _DIGITS) or (day is not None and not set(day) <= _DIGITS):
+        if (month is not None and month not in _TWO_DIGITS) or (day is not None and day not in _TWO_DIGITS):
             self.error(
                 field, "invalid_date", f"the {label} {text!r} is not a date (YYMMDD); rescan the document"
             )
@@ -277,7 +296,7 @@ class _Reader:
                 field, "invalid_date", f"the {label} {text!r} has month {month_number}; rescan the document"
             )
             return None
-        last_day = calendar.monthrange(year, month_number)[1] if month_number is not None else 31
+        last_day = _days_in_month(year, month_number) if month_number is not None else 31
         if day_number is not None and not 1 <= day_number <= last_day:
             self.error(
                 field, "invalid_date", f"the {label} {text!r} has day {day_number}; rescan the document"
@@ -340,7 +359,7 @@ def parse_mrz(text: str | Sequence[str], *, today: date | None = None, repair: b
     expiry date is within 50 years of today. ``repair=False`` turns OCR repair off (every failing
     check digit is then reported as it was read).
     """
-    if not isinstance(text, str | Sequence):
+    if not isinstance(text, str | list | tuple | Sequence):
         raise MrzFormatError(f"MRZ must be text or a sequence of lines, got {type(text).__name__}")
     today = today or date.today()
     lines = normalise_lines(text)
@@ -363,14 +382,12 @@ def parse_mrz(text: str | Sequence[str], *, today: date | None = None, repair: b
         )
 
     # Fields that must be numeric first, so that the document number's repair can use the composite.
-    r.verify("birth_date", "birth date", _positions(layout.birth_date), layout.birth_date_check, numeric=True)
-    r.verify(
-        "expiry_date", "expiry date", _positions(layout.expiry_date), layout.expiry_date_check, numeric=True
-    )
+    r.verify("birth_date", "birth date", (layout.birth_date,), layout.birth_date_check, numeric=True)
+    r.verify("expiry_date", "expiry date", (layout.expiry_date,), layout.expiry_date_check, numeric=True)
 
-    number_positions, number_check, optional_span = _document_number_places(r, layout)
-    r.verify("document_number", "document number", number_positions, number_check, substitute=True)
-    document_number = "".join(r.at(p) for p in number_positions).rstrip("<")
+    number_segments, number_check, optional_span = _document_number_places(r, layout)
+    r.verify("document_number", "document number", number_segments, number_check, substitute=True)
+    document_number = "".join([r.text(span) for span in number_segments]).rstrip("<")
     if not document_number:
         r.error("document_number", "missing", "the document number is empty; rescan the document")
 
@@ -378,16 +395,15 @@ def parse_mrz(text: str | Sequence[str], *, today: date | None = None, repair: b
         r.verify(
             "optional_data",
             "personal number",
-            _positions(layout.optional_data),
+            (layout.optional_data,),
             layout.optional_data_check,
             empty_check_ok=True,
         )
     if layout.composite_check is not None and not r.composite_holds():
-        composite_positions = [p for span in layout.composite_parts for p in _positions(span)]
-        r.verify("composite", "composite", composite_positions, layout.composite_check)
+        r.verify("composite", "composite", layout.composite_parts, layout.composite_check)
 
     document_code = r.text(layout.document_code)
-    if document_code[0] not in _DOCUMENT_KINDS[layout.format] or not set(document_code[1]) <= MRZ_CHARACTERS:
+    if document_code[0] not in _DOCUMENT_KINDS[layout.format] or document_code[1] not in MRZ_CHARACTERS:
         r.error(
             "document_code",
             "invalid_document_code",
@@ -398,7 +414,7 @@ def parse_mrz(text: str | Sequence[str], *, today: date | None = None, repair: b
 
     name_field = r.text(layout.name)
     surname, given_names = _split_name(name_field)
-    if not set(name_field) <= _NAME_CHARACTERS:
+    if not _NAME.fullmatch(name_field):
         primary = name_field.partition("<<")[0]
         field = "surname" if not set(primary) <= _NAME_CHARACTERS else "given_names"
         r.error(field, "invalid_character", "names in the MRZ are letters A-Z only; rescan the document")
@@ -440,21 +456,20 @@ def _positions(span: Span) -> list[Pos]:
     return [(line, i) for i in range(start, end)]
 
 
-def _document_number_places(r: _Reader, layout: Layout) -> tuple[list[Pos], Pos, Span | None]:
+def _document_number_places(r: _Reader, layout: Layout) -> tuple[tuple[Span, ...], Pos, Span | None]:
     """Where the document number, its check digit and the optional data are.
 
     Doc 9303 Part 5 and 6 (TD1, TD2): a number longer than 9 characters puts a filler in the check-digit
     position and continues in the optional data, followed by its check digit.
     """
-    positions = _positions(layout.document_number)
+    number = layout.document_number
     check = layout.document_number_check
     optional = layout.optional_data
-    if not (layout.allows_long_number and r.at(check) == "<" and r.at(positions[-1]) != "<"):
-        return positions, check, optional
+    if not (layout.allows_long_number and r.at(check) == "<" and r.at((number[0], number[2] - 1)) != "<"):
+        return (number,), check, optional
     line, start, end = optional
     rest = r.lines[line][start:end]
     run = len(rest) - len(rest.lstrip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     if run == 0:
-        return positions, check, optional
-    positions += [(line, i) for i in range(start, start + run - 1)]
-    return positions, (line, start + run - 1), (line, start + run, end)
+        return (number,), check, optional
+    return (number, (line, start, start + run - 1)), (line, start + run - 1), (line, start + run, end)

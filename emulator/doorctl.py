@@ -9,9 +9,11 @@ The fire-alarm contact, obstruction sensors and a jammed leaf are faults a test 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from core.clock import Clock, Timer
 from hal.firmware.shim import Shim, load_firmware
 
 DEFAULT_TRAVEL_MS = 600  # a swing leaf from closed to open; SOP-003-A08 allows 1 s per door step
@@ -128,3 +130,74 @@ class DoorControllerRig:
             self.shim.drive(pin, 0)
         else:
             self.shim.release(pin)
+
+
+class RigPort:
+    """The rig's UART as the board sees it: the pyserial calls a link uses, served from memory.
+
+    Thread-safe, so a clock's timer thread can run the rig while the gate flow reads and writes.
+    """
+
+    def __init__(self, rig: DoorControllerRig) -> None:
+        self.rig = rig
+        self._rx = bytearray()
+        self._lock = threading.RLock()
+        self.is_open = True
+
+    @property
+    def in_waiting(self) -> int:
+        with self._lock:
+            self._rx += self.rig.read()
+            return len(self._rx)
+
+    def read(self, size: int = 1) -> bytes:
+        with self._lock:
+            self._rx += self.rig.read()
+            data = bytes(self._rx[:size])
+            del self._rx[:size]
+            return data
+
+    def write(self, data: bytes, /) -> int:
+        with self._lock:
+            self.rig.write(bytes(data))
+            return len(data)
+
+    def run(self, ms: int) -> None:
+        """Let time pass on the rig, serialised with reads and writes."""
+        with self._lock:
+            self.rig.run(ms)
+
+    def close(self) -> None:
+        self.is_open = False
+
+
+class ClockedRig:
+    """Keeps a rig's time in step with a ``core.clock.Clock`` (a ``ManualClock`` in tests)."""
+
+    def __init__(self, port: RigPort, clock: Clock) -> None:
+        self.port = port
+        self.clock = clock
+        self._last = clock.monotonic()
+        self._timer: Timer | None = None
+        self._stopped = False
+
+    def start(self) -> ClockedRig:
+        self._schedule()
+        return self
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _schedule(self) -> None:
+        if not self._stopped:
+            self._timer = self.clock.call_later(self.port.rig.poll_ms / 1000, self._tick)
+
+    def _tick(self) -> None:
+        now = self.clock.monotonic()
+        elapsed = round((now - self._last) * 1000)
+        if elapsed > 0:
+            self._last += elapsed / 1000
+            self.port.run(elapsed)
+        self._schedule()

@@ -1,0 +1,285 @@
+"""The board's side of the door controller's UART (firmware in ``hal/firmware``).
+
+``DoorControllerLink`` speaks the framed protocol of ``hal.firmware.protocol`` over any pyserial-like
+port (``serial.serial_for_url("/dev/ttyAMA0")`` on the board, ``emu://doorctl`` in the emulator):
+commands wait for their ACK and raise ``CommandRefusedError`` with the controller's reason, state
+reports and fault reports are decoded into the types below. The controller keeps people safe on its
+own (fire, obstruction, interlock, heartbeat loss); this side only asks, and keeps it alive with
+``heartbeat()``.
+
+>>> from emulator.doorctl import DoorControllerRig, RigPort
+>>> rig = DoorControllerRig()
+>>> link = DoorControllerLink(RigPort(rig))
+>>> link.set_leaf(Leaf.ENTRANCE, Target.OPEN)
+>>> rig.run(700); link.poll()
+>>> link.state.leaves[Leaf.ENTRANCE].position
+<Position.OPEN: 3>
+>>> link.set_leaf(Leaf.EXIT, Target.OPEN)
+Traceback (most recent call last):
+...
+hal.doorctl.CommandRefusedError: the door controller refused SET_LEAF: INTERLOCK ...
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Protocol
+
+from hal.firmware import protocol as p
+
+DEFAULT_ACK_TIMEOUT_S = 0.5
+
+
+class DoorControllerError(RuntimeError):
+    """The door controller could not be reached or did not do what was asked."""
+
+
+class CommandRefusedError(DoorControllerError):
+    """The controller answered a command with a refusal; ``result`` says why."""
+
+    def __init__(self, command: str, result: Result) -> None:
+        hints = {
+            Result.FIRE_MODE: "fire mode overrides the board; reset it once the alarm has cleared",
+            Result.INTERLOCK: "close the other leaf first; both leaves may never be open at once",
+            Result.BAD_REQUEST: "check the leaf, target and configuration values",
+            Result.FIRE_ACTIVE: "the fire-alarm contact is still active; reset after it clears",
+            Result.UNKNOWN_TYPE: "the firmware does not know this command; update the firmware",
+        }
+        super().__init__(f"the door controller refused {command}: {result.name} ({hints.get(result, '')})")
+        self.command = command
+        self.result = result
+
+
+class ControllerTimeoutError(DoorControllerError, TimeoutError):
+    """No ACK arrived in time: check the UART wiring, baud rate and that the controller is powered."""
+
+
+class Leaf(IntEnum):
+    ENTRANCE = p.LEAF_ENTRANCE
+    EXIT = p.LEAF_EXIT
+
+
+class Target(IntEnum):
+    HOLD = p.TARGET_HOLD
+    OPEN = p.TARGET_OPEN
+    CLOSED = p.TARGET_CLOSED
+    LOCKED = p.TARGET_LOCKED
+
+
+class Position(IntEnum):
+    STOPPED = p.POS_STOPPED
+    CLOSED = p.POS_CLOSED
+    OPENING = p.POS_OPENING
+    OPEN = p.POS_OPEN
+    CLOSING = p.POS_CLOSING
+    CONFLICT = p.POS_CONFLICT
+
+
+class Mode(IntEnum):
+    NORMAL = p.MODE_NORMAL
+    FIRE = p.MODE_FIRE
+    FIRE_RESET = p.MODE_FIRE_RESET
+    FAILSAFE = p.MODE_FAILSAFE
+
+
+class Result(IntEnum):
+    OK = p.RESULT_OK
+    FIRE_MODE = p.RESULT_FIRE_MODE
+    INTERLOCK = p.RESULT_INTERLOCK
+    BAD_REQUEST = p.RESULT_BAD_REQUEST
+    FIRE_ACTIVE = p.RESULT_FIRE_ACTIVE
+    UNKNOWN_TYPE = p.RESULT_UNKNOWN_TYPE
+
+
+class Fault(IntEnum):
+    NONE = p.FAULT_NONE
+    HEARTBEAT_LOST = p.FAULT_HEARTBEAT_LOST
+    OBSTRUCTION = p.FAULT_OBSTRUCTION
+    MOTOR_TIMEOUT = p.FAULT_MOTOR_TIMEOUT
+    SWITCH_CONFLICT = p.FAULT_SWITCH_CONFLICT
+    FIRE_ALARM = p.FAULT_FIRE_ALARM
+    FRAME_ERROR = p.FAULT_FRAME_ERROR
+
+
+@dataclass(frozen=True)
+class LeafState:
+    position: Position
+    target: Target
+    locked: bool
+    obstructed: bool
+    motor_running: bool
+
+
+@dataclass(frozen=True)
+class FaultReport:
+    """A fault the controller reported; ``detail`` is in ms for heartbeat loss and motor timeouts."""
+
+    fault: Fault
+    leaf: Leaf | None
+    detail: int
+
+
+@dataclass(frozen=True)
+class ControllerState:
+    mode: Mode
+    fire_alarm: bool
+    latched_fault: FaultReport | None
+    leaves: tuple[LeafState, LeafState]
+
+
+class SerialPort(Protocol):
+    """What the link needs of a pyserial port."""
+
+    @property
+    def in_waiting(self) -> int: ...
+
+    def read(self, size: int = 1) -> bytes: ...
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+
+def _leaf(code: int) -> Leaf | None:
+    return Leaf(code) if code in (p.LEAF_ENTRANCE, p.LEAF_EXIT) else None
+
+
+def _fault(code: int) -> Fault:
+    try:
+        return Fault(code)
+    except ValueError:
+        raise DoorControllerError(f"unknown fault code {code}; update hal.firmware.protocol") from None
+
+
+def decode_state(payload: bytes) -> ControllerState:
+    mode, fire, fault, fault_leaf, detail, positions, targets, flags = p.decode_state(payload)
+    leaves = tuple(
+        LeafState(
+            position=Position(positions[i]),
+            target=Target(targets[i]),
+            locked=bool(flags[i] & p.FLAG_LOCKED),
+            obstructed=bool(flags[i] & p.FLAG_OBSTRUCTED),
+            motor_running=bool(flags[i] & p.FLAG_RUNNING),
+        )
+        for i in range(p.LEAF_COUNT)
+    )
+    latched = None if fault == p.FAULT_NONE else FaultReport(_fault(fault), _leaf(fault_leaf), detail)
+    return ControllerState(Mode(mode), fire, latched, (leaves[0], leaves[1]))
+
+
+class DoorControllerLink:
+    """Commands, state and faults of one door controller over ``port``; see the module docstring."""
+
+    def __init__(self, port: SerialPort, *, ack_timeout_s: float = DEFAULT_ACK_TIMEOUT_S) -> None:
+        self._port = port
+        self._ack_timeout_s = ack_timeout_s
+        self._decoder = p.FrameDecoder()
+        self._seq = 0
+        self._acks: dict[int, Result] = {}
+        self._state: ControllerState | None = None
+        self.faults: list[FaultReport] = []
+        self.when_fault: Callable[[FaultReport], None] | None = None
+        self.when_state_changed: Callable[[ControllerState], None] | None = None
+
+    @property
+    def state(self) -> ControllerState:
+        """The latest state report (asks for one if none has arrived yet)."""
+        if self._state is None:
+            self.refresh()
+        if self._state is None:  # pragma: no cover - refresh() raises instead
+            raise DoorControllerError("no state report from the door controller; check the link")
+        return self._state
+
+    def poll(self) -> None:
+        """Read and handle everything the controller has sent."""
+        waiting = self._port.in_waiting
+        if waiting:
+            self._receive(self._port.read(waiting))
+
+    def heartbeat(self) -> None:
+        """Tell the controller the board is alive (call well within the configured timeout)."""
+        self._seq = (self._seq + 1) & 0xFFFF
+        self._port.write(p.encode_frame(p.MSG_HEARTBEAT, p.encode_seq(self._seq)))
+
+    def set_leaf(self, leaf: Leaf, target: Target) -> None:
+        self._command("SET_LEAF", p.MSG_SET_LEAF, bytes([leaf, target]))
+
+    def configure(
+        self,
+        *,
+        heartbeat_timeout_s: float,
+        motor_timeout_s: float,
+        safe_entrance: Target,
+        safe_exit: Target,
+    ) -> None:
+        """Set the heartbeat timeout, motor timeout and the safe state used when the board goes silent."""
+        hb_ms, motor_ms = round(heartbeat_timeout_s * 1000), round(motor_timeout_s * 1000)
+        if not (0 < hb_ms <= 0xFFFF and 0 < motor_ms <= 0xFFFF):
+            raise ValueError(
+                f"timeouts must be between 0.001 and 65.535 s (got {heartbeat_timeout_s}, {motor_timeout_s})"
+            )
+        rest = p.encode_configure(0, hb_ms, motor_ms, safe_entrance, safe_exit)[2:]
+        self._command("CONFIGURE", p.MSG_CONFIGURE, rest)
+
+    def reset_fire(self) -> None:
+        """Leave fire mode once the alarm contact has cleared (both leaves then close)."""
+        self._command("RESET_FIRE", p.MSG_RESET_FIRE, b"")
+
+    def clear_fault(self) -> None:
+        """Acknowledge the latched fault shown in state reports."""
+        self._command("CLEAR_FAULT", p.MSG_CLEAR_FAULT, b"")
+
+    def refresh(self) -> ControllerState:
+        """Ask for a state report now and return it."""
+        self._command("GET_STATE", p.MSG_GET_STATE, b"")
+        self.poll()
+        return self.state
+
+    def take_faults(self) -> list[FaultReport]:
+        faults, self.faults = self.faults, []
+        return faults
+
+    def _command(self, name: str, msg_type: int, rest: bytes) -> None:
+        self._seq = (self._seq + 1) & 0xFFFF
+        seq = self._seq
+        self._port.write(p.encode_frame(msg_type, p.encode_seq(seq) + rest))
+        # I/O timeout on the wall clock, like pyserial's own read timeouts (not flow timing).
+        deadline = time.monotonic() + self._ack_timeout_s
+        while seq not in self._acks:
+            waiting = self._port.in_waiting
+            if waiting:
+                self._receive(self._port.read(waiting))
+            elif time.monotonic() > deadline:
+                raise ControllerTimeoutError(
+                    f"no ACK to {name} within {self._ack_timeout_s} s; check the controller's UART and power"
+                )
+            else:
+                time.sleep(0.001)
+        result = self._acks.pop(seq)
+        if result != Result.OK:
+            raise CommandRefusedError(name, result)
+
+    def _receive(self, data: bytes) -> None:
+        for msg_type, payload in self._decoder.feed(data):
+            try:
+                self._handle(msg_type, payload)
+            except (p.ProtocolError, ValueError):
+                continue  # a frame we cannot read is dropped like a bad CRC; the next report corrects it
+
+    def _handle(self, msg_type: int, payload: bytes) -> None:
+        if msg_type == p.MSG_ACK:
+            seq, result = p.decode_ack(payload)
+            self._acks[seq] = Result(result)
+        elif msg_type == p.MSG_STATE:
+            state = decode_state(payload)
+            changed = state != self._state
+            self._state = state
+            if changed and self.when_state_changed is not None:
+                self.when_state_changed(state)
+        elif msg_type == p.MSG_FAULT:
+            fault, leaf, detail = p.decode_fault(payload)
+            report = FaultReport(_fault(fault), _leaf(leaf), detail)
+            self.faults.append(report)
+            if self.when_fault is not None:
+                self.when_fault(report)

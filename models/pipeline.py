@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
@@ -51,9 +51,11 @@ class VerifyResult:
         }
 
 
-@dataclass(frozen=True)
-class BestFrame:
-    """The capture a gate keeps: the frame, its chosen face and that face's quality report."""
+class BestFrame(NamedTuple):
+    """The capture a gate keeps: the frame, its chosen face and that face's quality report.
+
+    A named tuple, so ``frame, detection, quality = pipeline.best_frame(frames)`` works too.
+    """
 
     frame: Frame
     detection: Detection

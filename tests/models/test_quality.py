@@ -118,3 +118,10 @@ def test_best_frame_reads_no_frame_after_the_time_budget(pipeline: FacePipeline,
 def test_best_frame_without_any_face_raises(pipeline: FacePipeline) -> None:
     with pytest.raises(NoFaceError):
         pipeline.best_frame([np.zeros((240, 320, 3), np.uint8)] * 2)
+
+
+def test_best_frame_unpacks_as_frame_detection_and_quality(pipeline: FacePipeline, photo: Photo) -> None:
+    frame, detection, quality = pipeline.best_frame([photo("person_a_2")])
+    assert frame.shape[2] == 3
+    assert detection.score > 0.6
+    assert quality.ok

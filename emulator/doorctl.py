@@ -1,5 +1,9 @@
 """The door controller at wire level: the real firmware on a virtual RP2040, with door-leaf physics.
 
+URL format: ``emu://doorctl[?name=<rig name>]`` (``DoorctlSerial``; the name defaults to ``doorctl``).
+A rig registered under that name with ``register_rig(name, clock)`` is used; otherwise one is created
+on the system clock, so a demo runs in real time. No other options are accepted.
+
 ``DoorControllerRig`` loads ``hal/firmware`` against the ``machine``/``utime`` shim, wires two door
 leaves to its pins (a driven motor moves the leaf; the leaf makes its position switches at the ends of
 travel) and exposes the controller's UART as bytes in and out. Time passes only through ``run(ms)``;
@@ -10,11 +14,18 @@ The fire-alarm contact, obstruction sensors and a jammed leaf are faults a test 
 from __future__ import annotations
 
 import threading
+import time
+import urllib.parse
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.clock import Clock, Timer
+from serial import SerialBase, SerialException
+
+from core.clock import Clock, SystemClock, Timer
 from hal.firmware.shim import Shim, load_firmware
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 DEFAULT_TRAVEL_MS = 600  # a swing leaf from closed to open; SOP-003-A08 allows 1 s per door step
 DEFAULT_POLL_MS = 5  # the firmware's loop period (controller.run sleeps 5 ms)
@@ -201,3 +212,93 @@ class ClockedRig:
             self._last += elapsed / 1000
             self.port.run(elapsed)
         self._schedule()
+
+
+_RIGS: dict[str, ClockedRig] = {}
+_RIGS_LOCK = threading.Lock()
+
+
+def register_rig(name: str, clock: Clock, **rig_options: Any) -> ClockedRig:
+    """Create and start the rig that ``emu://doorctl?name=<name>`` opens, running on ``clock``."""
+    with _RIGS_LOCK:
+        if name in _RIGS:
+            raise ValueError(f"a door-controller rig named {name!r} exists; unregister_rig() it first")
+        driver = ClockedRig(RigPort(DoorControllerRig(**rig_options)), clock).start()
+        _RIGS[name] = driver
+        return driver
+
+
+def unregister_rig(name: str) -> None:
+    """Stop and forget the named rig (harmless if there is none)."""
+    with _RIGS_LOCK:
+        driver = _RIGS.pop(name, None)
+    if driver is not None:
+        driver.stop()
+
+
+def _rig_port(name: str) -> RigPort:
+    with _RIGS_LOCK:
+        driver = _RIGS.get(name)
+    if driver is None:
+        driver = register_rig(name, SystemClock())
+    return driver.port
+
+
+class DoorctlSerial(SerialBase):
+    """A pyserial port onto a door-controller rig (see the module docstring for the URL)."""
+
+    def open(self) -> None:
+        if self.is_open:
+            raise SerialException("the emu://doorctl port is already open")
+        if self.port is None:
+            raise SerialException("set the port URL (emu://doorctl?name=...) before opening it")
+        self._rig = _rig_port(self.from_url(str(self.port)))
+        self.is_open = True
+
+    @staticmethod
+    def from_url(url: str) -> str:
+        """The rig name in ``url``; unknown hosts or options are refused."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "emu" or parts.netloc != "doorctl":
+            raise SerialException(f"expected emu://doorctl[?name=...], got {url!r}")
+        options = urllib.parse.parse_qs(parts.query)
+        unknown = set(options) - {"name"}
+        if unknown:
+            raise SerialException(f"unknown option(s) {sorted(unknown)} in {url!r}; only 'name' is accepted")
+        return options.get("name", ["doorctl"])[0]
+
+    def close(self) -> None:
+        self.is_open = False
+
+    def _reconfigure_port(self, *args: Any, **kwargs: Any) -> None:
+        """Baud rate and framing mean nothing in memory."""
+
+    @property
+    def in_waiting(self) -> int:
+        self._check_open()
+        return self._rig.in_waiting
+
+    def read(self, size: int = 1) -> bytes:
+        self._check_open()
+        data = bytearray(self._rig.read(size))
+        # pyserial semantics: wait up to ``timeout`` seconds (None: forever) for the rest.
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        while len(data) < size and (deadline is None or time.monotonic() < deadline):
+            time.sleep(0.001)
+            data += self._rig.read(size - len(data))
+        return bytes(data)
+
+    def write(self, b: Buffer, /) -> int:
+        self._check_open()
+        return self._rig.write(bytes(b))
+
+    def reset_input_buffer(self) -> None:
+        self._check_open()
+        self._rig.read(self._rig.in_waiting)
+
+    def reset_output_buffer(self) -> None:
+        self._check_open()
+
+    def _check_open(self) -> None:
+        if not self.is_open:
+            raise SerialException("the emu://doorctl port is closed; open() it first")

@@ -6,7 +6,14 @@ import pytest
 import serial
 
 from core.clock import ManualClock
-from emulator.doorctl import ClockedRig, DoorControllerRig, RigPort
+from emulator.doorctl import (
+    ClockedRig,
+    DoorControllerRig,
+    DoorctlSerial,
+    RigPort,
+    register_rig,
+    unregister_rig,
+)
 from hal.doorctl import (
     CommandRefusedError,
     ControllerTimeoutError,
@@ -111,3 +118,23 @@ def test_a_clocked_rig_follows_a_manual_clock() -> None:
     link.poll()
     assert link.state.leaves[Leaf.ENTRANCE].position is Position.OPEN
     driver.stop()
+
+
+def test_the_emu_doorctl_port_opens_a_registered_rig_on_its_clock() -> None:
+    clock = ManualClock()
+    register_rig("test-gate", clock)
+    try:
+        port = DoorctlSerial("emu://doorctl?name=test-gate", timeout=0)
+        link = DoorControllerLink(port)
+        link.set_leaf(Leaf.EXIT, Target.OPEN)
+        clock.advance(0.7)
+        link.poll()
+        assert link.state.leaves[Leaf.EXIT].position is Position.OPEN
+        port.close()
+    finally:
+        unregister_rig("test-gate")
+
+
+def test_the_emu_doorctl_url_refuses_unknown_options() -> None:
+    with pytest.raises(serial.SerialException, match="only 'name'"):
+        DoorctlSerial("emu://doorctl?speed=fast")

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Protocol
 
+from hal.errors import DeviceTimeoutError, DoorError
 from hal.firmware import protocol as p
 
 DEFAULT_ACK_TIMEOUT_S = 0.5
 
 
-class DoorControllerError(RuntimeError):
-    """The door controller could not be reached or did not do what was asked."""
+class DoorControllerError(DoorError):
+    """The door controller sent something the HAL cannot read, or did not do what was asked."""
 
 
 class CommandRefusedError(DoorControllerError):
@@ -53,7 +54,7 @@ class CommandRefusedError(DoorControllerError):
         self.result = result
 
 
-class ControllerTimeoutError(DoorControllerError, TimeoutError):
+class ControllerTimeoutError(DeviceTimeoutError):
     """No ACK arrived in time: check the UART wiring, baud rate and that the controller is powered."""
 
 

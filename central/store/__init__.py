@@ -436,6 +436,15 @@ class Store:
             rows = conn.execute(query.order_by(t.alerts.c.alert_id.desc()).limit(limit))
             return [_plain(r) for r in rows]
 
+    def alerts_between(self, since: datetime | None, until: datetime | None) -> list[Row]:
+        query = sa.select(t.alerts)
+        if since:
+            query = query.where(t.alerts.c.opened_at >= utc(since))
+        if until:
+            query = query.where(t.alerts.c.opened_at < utc(until))
+        with self.engine.connect() as conn:
+            return [_plain(r) for r in conn.execute(query.order_by(t.alerts.c.opened_at))]
+
     def alert(self, alert_id: int) -> Row:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.alerts).where(t.alerts.c.alert_id == alert_id)).first()

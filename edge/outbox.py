@@ -1,0 +1,190 @@
+"""The durable outbox: every event is on disk before it is published, and leaves only when central acks.
+
+ARCHITECTURE "Data that must never be lost": a crossing, alarm or door fault is appended here (SQLite,
+WAL, ``synchronous=FULL``, so a committed append survives ``kill -9`` and power loss), then published;
+it is deleted only when central's stored-events ack names its id. Replay after a reconnect walks the
+rows in append order. When the outbox holds ``max_events`` rows it refuses new ones with
+``OutboxFullError`` and fires ``when_full`` once, so the gate goes out of service instead of dropping
+events; ``when_drained`` fires once depth falls back under the resume mark.
+
+>>> import tempfile, pathlib
+>>> box = Outbox(pathlib.Path(tempfile.mkdtemp()) / "outbox.db", max_events=10)
+>>> first = box.append("gate/g1/events", b"crossing", event_id="e1")
+>>> [e.event_id for e in box.pending()]
+['e1']
+>>> box.acknowledge(["e1"]), box.depth()
+(1, 0)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.errors import OutboxError, OutboxFullError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    topic TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+)
+"""
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One stored event: ``seq`` orders replay, ``event_id`` is what central acks."""
+
+    seq: int
+    event_id: str
+    topic: str
+    payload: bytes
+    attempts: int
+
+
+class Outbox:
+    """An append-before-publish event store on one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path | str, *, max_events: int = 100_000, resume_ratio: float = 0.9) -> None:
+        if max_events < 1:
+            raise OutboxError(f"outbox max_events must be at least 1, got {max_events}")
+        if not 0.0 < resume_ratio <= 1.0:
+            raise OutboxError(f"outbox resume_ratio must be in (0, 1], got {resume_ratio}")
+        self.path = Path(path)
+        self.max_events = max_events
+        self._resume_at = min(max_events - 1, int(max_events * resume_ratio))
+        self._lock = threading.RLock()
+        self.when_full: Callable[[], None] | None = None
+        self.when_drained: Callable[[], None] | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: the WAL is fsynced at every commit, so an append that returned is on the disk.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise OutboxError(
+                f"cannot open the outbox at {self.path}: {exc}; check the folder exists and is writable"
+            ) from exc
+        self._depth = self._count()
+        self._full = self._depth >= self.max_events
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def append(self, topic: str, payload: bytes, *, event_id: str) -> OutboxEntry:
+        """Store one event durably and return it; raises ``OutboxFullError`` at the size limit.
+
+        Appending an ``event_id`` that is already stored returns the stored row unchanged, so a
+        retried write cannot create a second copy.
+        """
+        with self._lock:
+            existing = self._get(event_id)
+            if existing is not None:
+                return existing
+            if self._depth >= self.max_events:
+                self._set_full(True)
+                raise OutboxFullError(
+                    f"the outbox holds {self._depth} events (limit {self.max_events}); the gate stops "
+                    "accepting passengers until central acknowledges stored events"
+                )
+            try:
+                cur = self._db.execute(
+                    "INSERT INTO outbox (event_id, topic, payload) VALUES (?, ?, ?)",
+                    (event_id, topic, bytes(payload)),
+                )
+            except sqlite3.Error as exc:
+                raise OutboxError(f"cannot store event {event_id}: {exc}; check disk space") from exc
+            self._depth += 1
+            seq = cur.lastrowid
+            assert seq is not None
+            if self._depth >= self.max_events:
+                self._set_full(True)
+            return OutboxEntry(seq, event_id, topic, bytes(payload), 0)
+
+    def acknowledge(self, event_ids: Iterable[str]) -> int:
+        """Delete the events central says it committed; returns how many were still stored."""
+        ids = list(event_ids)
+        if not ids:
+            return 0
+        with self._lock:
+            removed = 0
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for event_id in ids:
+                    removed += self._db.execute("DELETE FROM outbox WHERE event_id = ?", (event_id,)).rowcount
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise OutboxError(f"cannot delete acknowledged events: {exc}") from exc
+            self._depth -= removed
+            if self._full and self._depth <= self._resume_at:
+                self._set_full(False)
+            return removed
+
+    def mark_attempted(self, event_id: str) -> None:
+        """Count one publish attempt (shown in status; replay order does not depend on it)."""
+        with self._lock:
+            self._db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE event_id = ?", (event_id,))
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def pending(self, *, after_seq: int = 0, limit: int | None = None) -> list[OutboxEntry]:
+        """Stored events in append order, starting after ``after_seq``."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, event_id, topic, payload, attempts FROM outbox"
+                " WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, -1 if limit is None else limit),
+            ).fetchall()
+        return [OutboxEntry(int(r[0]), str(r[1]), str(r[2]), bytes(r[3]), int(r[4])) for r in rows]
+
+    def depth(self) -> int:
+        """How many events wait for central's ack."""
+        with self._lock:
+            return self._depth
+
+    @property
+    def is_full(self) -> bool:
+        """Whether the outbox is at its limit (stays true until depth falls under the resume mark)."""
+        with self._lock:
+            return self._full
+
+    def close(self) -> None:
+        """Close the file; calling it twice is harmless."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Outbox:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    def _count(self) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
+        return int(row[0])
+
+    def _get(self, event_id: str) -> OutboxEntry | None:
+        row = self._db.execute(
+            "SELECT seq, event_id, topic, payload, attempts FROM outbox WHERE event_id = ?", (event_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return OutboxEntry(int(row[0]), str(row[1]), str(row[2]), bytes(row[3]), int(row[4]))
+
+    def _set_full(self, full: bool) -> None:
+        if full == self._full:
+            return
+        self._full = full
+        callback = self.when_full if full else self.when_drained
+        if callback is not None:
+            callback()

@@ -1,0 +1,141 @@
+"""Outbox first, then the link: the one way gate events leave the board.
+
+``EventPublisher.emit`` appends to the ``Outbox`` (fsynced) and only then hands the message to the
+``MqttLink``; it never waits for the network, so the flow is never blocked by a slow or absent broker.
+When the link (re)connects, a worker thread replays every stored event in append order, in batches, while
+new events wait their turn behind it, so central sees them in order (duplicates only in transport:
+central stores by event id). Central's stored-events ack on ``ack_topic`` deletes the events it names.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from core.clock import Clock, Timer
+from edge.outbox import Outbox, OutboxEntry
+
+AckDecoder = Callable[[bytes], list[str]]
+
+
+class Link(Protocol):
+    """What the publisher needs of ``edge.link.MqttLink`` (a test double may stand in)."""
+
+    @property
+    def is_connected(self) -> bool: ...
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool: ...
+
+    def subscribe(self, topic: str, handler: Callable[[str, bytes], None], *, qos: int = 1) -> None: ...
+
+
+class EventPublisher:
+    """Store-and-forward of gate events over one link."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        link: Link,
+        *,
+        ack_topic: str,
+        decode_ack: AckDecoder,
+        clock: Clock,
+        replay_interval_s: float = 60.0,
+        batch_size: int = 200,
+    ) -> None:
+        self.outbox = outbox
+        self.link = link
+        self.ack_topic = ack_topic
+        self.decode_ack = decode_ack
+        self.clock = clock
+        self.replay_interval_s = replay_interval_s
+        self.batch_size = batch_size
+        self.when_ack_refused: Callable[[bytes, Exception], None] | None = None
+        self._lock = threading.Lock()
+        self._replaying = False
+        self._cursor = 0
+        self._timer: Timer | None = None
+        self._closed = False
+
+    def start(self) -> None:
+        """Subscribe to acks and start the periodic replay of events central has not acked yet."""
+        self.link.subscribe(self.ack_topic, self._on_ack)
+        self._schedule()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def emit(self, topic: str, payload: bytes, *, event_id: str) -> OutboxEntry:
+        """Store the event, then publish it unless a replay is running (the replay will reach it).
+
+        Raises ``OutboxFullError`` when the outbox is at its limit: the caller takes the gate out of
+        service rather than drop the event.
+        """
+        entry = self.outbox.append(topic, payload, event_id=event_id)
+        with self._lock:
+            if self._replaying or not self.link.is_connected:
+                return entry
+            if self.link.publish(entry.topic, entry.payload):
+                self._cursor = max(self._cursor, entry.seq)
+        return entry
+
+    def replay(self) -> None:
+        """Publish every stored event again, in order, on a worker thread (call on every connect)."""
+        with self._lock:
+            if self._replaying or self._closed:
+                return
+            self._replaying = True
+            self._cursor = 0
+        threading.Thread(target=self._replay_worker, name="outbox-replay", daemon=True).start()
+
+    def replay_now(self) -> int:
+        """The replay in the calling thread (tests, benchmarks); returns how many were handed on."""
+        with self._lock:
+            if self._replaying:
+                return 0
+            self._replaying = True
+            self._cursor = 0
+        return self._replay_worker()
+
+    def _replay_worker(self) -> int:
+        sent = 0
+        while True:
+            with self._lock:
+                batch = self.outbox.pending(after_seq=self._cursor, limit=self.batch_size)
+                if not batch or not self.link.is_connected:
+                    # Checked under the lock that emit() takes, so no new event slips between the
+                    # last batch and the end of the replay.
+                    self._replaying = False
+                    return sent
+            for entry in batch:
+                if not self.link.publish(entry.topic, entry.payload):
+                    with self._lock:
+                        self._replaying = False
+                    return sent
+                self.outbox.mark_attempted(entry.event_id)
+                sent += 1
+                with self._lock:
+                    self._cursor = entry.seq
+
+    def _on_ack(self, _topic: str, payload: bytes) -> None:
+        try:
+            ids = self.decode_ack(payload)
+        except (ValueError, TypeError, KeyError) as exc:
+            if self.when_ack_refused is not None:
+                self.when_ack_refused(payload, exc)
+            return
+        self.outbox.acknowledge(ids)
+
+    def _schedule(self) -> None:
+        if self._closed or self.replay_interval_s <= 0:
+            return
+
+        def tick() -> None:
+            if self.link.is_connected and self.outbox.depth():
+                self.replay()
+            self._schedule()
+
+        self._timer = self.clock.call_later(self.replay_interval_s, tick)

@@ -1,0 +1,111 @@
+"""Store and forward over a real Mosquitto: nothing lost across broker restarts, deletion only on ack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.clock import ManualClock
+from edge import codec
+from edge.link import LinkConfig, MqttLink
+from edge.outbox import Outbox
+from edge.publisher import EventPublisher
+from emulator.broker import MosquittoBroker
+from tests.edge.peer import CentralPeer, wait_until
+
+DEVICE = "gate-t1"
+
+
+def _event(publisher: EventPublisher, n: int) -> str:
+    event_id = codec.new_event_id()
+    payload = codec.encode_event("crossing", event_id, DEVICE, ManualClock().now(), {"n": n})
+    publisher.emit(codec.event_topic(DEVICE, "crossing"), payload, event_id=event_id)
+    return event_id
+
+
+@pytest.fixture
+def gate(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[EventPublisher, MqttLink]]:
+    link = MqttLink(LinkConfig(url=mosquitto.url, client_id=DEVICE, reconnect_min_s=1, reconnect_max_s=2))
+    outbox = Outbox(tmp_path / "outbox.db")
+    publisher = EventPublisher(
+        outbox, link, ack_topic=codec.ack_topic(DEVICE), decode_ack=codec.decode_ack, clock=ManualClock()
+    )
+    link.when_connected = publisher.replay
+    publisher.start()
+    link.start()
+    assert link.wait_for_connection(10)
+    yield publisher, link
+    link.close()
+    outbox.close()
+
+
+def test_an_acked_event_leaves_the_outbox(
+    mosquitto: MosquittoBroker, gate: tuple[EventPublisher, MqttLink]
+) -> None:
+    publisher, _link = gate
+    peer = CentralPeer(mosquitto.url, DEVICE).start()
+    try:
+        event_id = _event(publisher, 1)
+        assert peer.wait_for({event_id})
+        assert wait_until(lambda: publisher.outbox.depth() == 0)
+    finally:
+        peer.close()
+
+
+def test_events_stay_stored_while_central_does_not_ack(
+    mosquitto: MosquittoBroker, gate: tuple[EventPublisher, MqttLink]
+) -> None:
+    publisher, _link = gate
+    peer = CentralPeer(mosquitto.url, DEVICE, acking=False).start()
+    try:
+        ids = {_event(publisher, n) for n in range(3)}
+        assert peer.wait_for(ids)
+        assert publisher.outbox.depth() == 3
+    finally:
+        peer.close()
+
+
+def test_events_written_while_the_broker_is_down_arrive_after_it_returns(
+    mosquitto: MosquittoBroker, gate: tuple[EventPublisher, MqttLink]
+) -> None:
+    publisher, link = gate
+    peer = CentralPeer(mosquitto.url, DEVICE).start()
+    try:
+        mosquitto.kill()
+        assert wait_until(lambda: not link.is_connected)
+        ids = [_event(publisher, n) for n in range(20)]
+        assert publisher.outbox.depth() == 20
+        mosquitto.start()
+        assert peer.wait_for(set(ids), timeout=30)
+        assert wait_until(lambda: publisher.outbox.depth() == 0, timeout=30)
+        first_seen = list(dict.fromkeys(i for i in peer.ordered_ids() if i in set(ids)))
+        assert first_seen == ids, "replay keeps append order"
+    finally:
+        peer.close()
+
+
+def test_a_malformed_ack_is_reported_and_deletes_nothing(tmp_path: Path) -> None:
+    refused: list[bytes] = []
+
+    class Offline:
+        is_connected = False
+
+        def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
+            return False
+
+        def subscribe(self, topic: str, handler: object, *, qos: int = 1) -> None:
+            self.handler = handler
+
+    link = Offline()
+    with Outbox(tmp_path / "o.db") as outbox:
+        publisher = EventPublisher(
+            outbox, link, ack_topic="a", decode_ack=codec.decode_ack, clock=ManualClock()
+        )
+        publisher.when_ack_refused = lambda payload, _exc: refused.append(payload)
+        publisher.start()
+        publisher.emit("t", b"x", event_id="e1")
+        publisher._on_ack("a", b"\xc1not msgpack")
+        assert refused == [b"\xc1not msgpack"]
+        assert outbox.depth() == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from core.clock import Clock, ManualClock, SystemClock
 from hal.errors import BackendError
@@ -31,7 +31,7 @@ def check_backend(name: str) -> BackendName:
     """``name`` if it is a known backend, else a ``BackendError`` listing the known ones."""
     if name not in BACKENDS:
         raise BackendError(f"unknown backend {name!r}; use one of: {', '.join(BACKENDS)}")
-    return cast(BackendName, name)
+    return name
 
 
 def set_default_backend(name: str | None) -> None:

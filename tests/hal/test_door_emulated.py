@@ -14,7 +14,9 @@ from hal.errors import BoardConfigError
 from tests.hal.contract_door import DoorContract
 
 PINS = DoorPins(motor_open=5, motor_close=6, lock=13, open_switch=19, closed_switch=26, obstruction=21)
-SECOND_PINS = DoorPins(motor_open=4, motor_close=17, lock=27, open_switch=22, closed_switch=23, obstruction=24)
+SECOND_PINS = DoorPins(
+    motor_open=4, motor_close=17, lock=27, open_switch=22, closed_switch=23, obstruction=24
+)
 
 
 class EmulatedRig:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from central.errors import Invalid
 from central.store import Row, Store
+
 KINDS = ("gate", "kiosk", "counter", "camera")
 DIRECTIONS = ("", "departure", "arrival")
 DEVICE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

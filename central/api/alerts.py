@@ -7,21 +7,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
+from central.alerts import public_alert
 from central.api.deps import get_central, require_role
 from central.auth import ACTORS, STAFF, Principal
 from central.commands import ACTIONS
 from central.errors import NotFound
 from central.service import Central
-from central.store import Row
 
 router = APIRouter(prefix="/api/v1", tags=["alerts", "commands"])
 AlertId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def public_alert(alert: Row) -> dict[str, Any]:
-    out = {k: v for k, v in alert.items() if k != "face_jpeg"}
-    out["has_face"] = alert.get("face_jpeg") is not None
-    return out
 
 
 class NewCommand(BaseModel):

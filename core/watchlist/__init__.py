@@ -1,0 +1,66 @@
+"""Cekal watch-list matching (pure, no I/O): entries, CSV, the matching index, signed snapshots and deltas.
+
+Used offline by gates (SOP-003-A08 step 3: the check runs inside the 5 s scan budget, from a local
+replica) and by central (the automatic cekal step of permit applications).
+
+>>> from datetime import date
+>>> from core.watchlist import WatchlistEntry, WatchlistIndex, Query, PartialDate
+>>> index = WatchlistIndex.build([WatchlistEntry("E1", "pencegahan", "Muhammad Rizky Pratama",
+...     birth_date=PartialDate(1990, 5, 17), nationality="IDN", sex="M")])
+>>> [(h.entry_id, h.verdict.value) for h in index.match(
+...     Query("MOHAMMAD RIZKY PRATAMA", PartialDate(1990, 5, 17), "IDN", "M"), today=date(2026, 11, 22))]
+[('E1', 'identik')]
+"""
+
+from __future__ import annotations
+
+from core.watchlist.config import MatchConfig
+from core.watchlist.csvio import CsvParseResult, load_entries_csv, parse_entries_csv, write_entries_csv
+from core.watchlist.errors import (
+    RowError,
+    SnapshotError,
+    SnapshotSignatureError,
+    VersionChainError,
+    WatchlistCsvError,
+    WatchlistError,
+)
+from core.watchlist.index import NameMatch, WatchlistIndex, name_similarity
+from core.watchlist.model import (
+    KNOWN_LISTS,
+    PENANGKALAN,
+    PENCEGAHAN,
+    Hit,
+    PartialDate,
+    Query,
+    Verdict,
+    WatchlistEntry,
+)
+from core.watchlist.normalise import canonical_name, document_key, name_tokens
+
+__all__ = [
+    "KNOWN_LISTS",
+    "PENANGKALAN",
+    "PENCEGAHAN",
+    "CsvParseResult",
+    "Hit",
+    "MatchConfig",
+    "NameMatch",
+    "PartialDate",
+    "Query",
+    "RowError",
+    "SnapshotError",
+    "SnapshotSignatureError",
+    "Verdict",
+    "VersionChainError",
+    "WatchlistCsvError",
+    "WatchlistEntry",
+    "WatchlistError",
+    "WatchlistIndex",
+    "canonical_name",
+    "document_key",
+    "load_entries_csv",
+    "name_tokens",
+    "name_similarity",
+    "parse_entries_csv",
+    "write_entries_csv",
+]

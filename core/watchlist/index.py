@@ -1,0 +1,397 @@
+"""The matching index: candidate generation by blocking keys, then explained scoring of the few candidates.
+
+Candidate generation (why a scan is not needed):
+
+* every canonical name token is indexed once in a vocabulary; a symmetric-deletion neighbourhood of the
+  vocabulary (up to ``max_edits`` deletions, stored as sorted 64-bit hashes) finds every listed token
+  within two typing/OCR errors of a query token in a few array look-ups;
+* postings (token -> names) are one CSR array sorted by (token, birth year), so a query with a birth
+  year reads only that year's slice plus the listed names whose birth date is unknown; the year survives
+  every date variant the issue names (day/month swapped, year only);
+* a name is a candidate when it shares at least ``min(2, query tokens, its own tokens)`` tokens with
+  the query (fuzzy), so one common token ("MUHAMMAD") alone does not flood the scorer;
+* document numbers are a separate exact key (folded for OCR confusions), always scored.
+
+Scoring is vectorised for date, nationality, sex and validity (an upper bound prunes most candidates
+before any name comparison), then the name alignment runs in Python on the survivors only.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import OSA
+
+from core.watchlist.config import MatchConfig
+from core.watchlist.model import Hit, PartialDate, Query, Verdict, WatchlistEntry
+from core.watchlist.normalise import document_key, name_tokens
+
+_NO_END = np.iinfo(np.int32).max
+_DATE_KINDS = ("exact", "swapped", "partial", "unknown", "differs")
+_FEATURE_KINDS = ("agree", "unknown", "differs")
+IntArray = npt.NDArray[np.int64]
+
+
+def deletions(token: str, depth: int) -> set[str]:
+    """``token`` and every string made by deleting up to ``depth`` of its characters."""
+    out = {token}
+    frontier = {token}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """How two names align: the similarity in 0..1 and the token pairs behind it."""
+
+    score: float
+    pairs: tuple[tuple[str, str, float], ...]
+    unmatched_query: tuple[str, ...]
+    unmatched_listed: tuple[str, ...]
+
+
+def name_similarity(query: Sequence[str], listed: Sequence[str], config: MatchConfig) -> NameMatch:
+    """Align canonical tokens greedily by OSA similarity (order-free) and measure the covered letters.
+
+    The covered share of the shorter name counts most; the longer name's share counts
+    ``partial_name_weight``, so a missing or extra name part costs a little but does not hide a hit.
+    """
+    if not query or not listed:
+        return NameMatch(0.0, (), tuple(query), tuple(listed))
+    scored = sorted(
+        ((OSA.normalized_similarity(a, b), a, b) for a in query for b in listed),
+        key=lambda x: -x[0],
+    )
+    used_q: set[str] = set()
+    used_l: set[str] = set()
+    pairs: list[tuple[str, str, float]] = []
+    covered = 0.0
+    for sim, a, b in scored:
+        if sim < config.token_pair_floor or a in used_q or b in used_l:
+            continue
+        used_q.add(a)
+        used_l.add(b)
+        pairs.append((a, b, round(sim, 3)))
+        covered += sim * (len(a) + len(b)) / 2
+    cover_q = covered / sum(len(t) for t in query)
+    cover_l = covered / sum(len(t) for t in listed)
+    w = config.partial_name_weight
+    score = (1 - w) * max(cover_q, cover_l) + w * min(cover_q, cover_l)
+    return NameMatch(
+        min(1.0, score),
+        tuple(pairs),
+        tuple(t for t in query if t not in used_q),
+        tuple(t for t in listed if t not in used_l),
+    )
+
+
+class WatchlistIndex:
+    """An immutable, in-memory index of one list version. Build once, query from any thread."""
+
+    _names: list[str]
+    _vocab: dict[str, int]
+    _vocab_tokens: list[str]
+    _nat_code: dict[str, int]
+    _list_code: dict[str, int]
+    _sex_code: dict[str, int]
+    _name_entry: npt.NDArray[np.int32]
+    _name_ntok: npt.NDArray[np.int8]
+    _entry_first_name: npt.NDArray[np.int32]
+    _year: npt.NDArray[np.int16]
+    _month: npt.NDArray[np.int8]
+    _day: npt.NDArray[np.int8]
+    _nat: npt.NDArray[np.int16]
+    _sex: npt.NDArray[np.int8]
+    _vfrom: npt.NDArray[np.int32]
+    _vuntil: npt.NDArray[np.int32]
+    _list: npt.NDArray[np.int8]
+    _post_name: npt.NDArray[np.int32]
+    _post_year: npt.NDArray[np.int16]
+    _tok_off: npt.NDArray[np.int64]
+    _del_hash: npt.NDArray[np.int64]
+    _del_tok: npt.NDArray[np.int32]
+    _doc_hash: npt.NDArray[np.int64]
+    _doc_entry: npt.NDArray[np.int32]
+
+    def __init__(self) -> None:  # use WatchlistIndex.build
+        self.config = MatchConfig()
+        self._entries: list[WatchlistEntry] = []
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def entries(self) -> Sequence[WatchlistEntry]:
+        return self._entries
+
+    @classmethod
+    def build(cls, entries: Iterable[WatchlistEntry], config: MatchConfig | None = None) -> WatchlistIndex:
+        self = cls()
+        self.config = config or MatchConfig()
+        cfg = self.config
+        ents: list[WatchlistEntry] = []
+        vocab: dict[str, int] = {}
+        names: list[str] = []
+        name_entry = array("i")
+        name_ntok = array("b")
+        entry_first_name = array("i")
+        post_tok = array("i")
+        post_name = array("i")
+        years, months, days = array("h"), array("b"), array("b")
+        nat_codes = array("h")
+        sexes = array("b")
+        vfrom, vuntil = array("i"), array("i")
+        list_codes = array("b")
+        doc_hash = array("q")
+        doc_entry = array("i")
+        self._nat_code = {"": 0}
+        self._list_code = {}
+        sex_code = {"": 0, "M": 1, "F": 2, "X": 3}
+        for eid, e in enumerate(entries):
+            ents.append(e)
+            bd = e.birth_date
+            years.append(bd.year if bd else 0)
+            months.append(bd.month or 0 if bd else 0)
+            days.append(bd.day or 0 if bd else 0)
+            nat_codes.append(self._nat_code.setdefault(e.nationality, len(self._nat_code)))
+            sexes.append(sex_code.get(e.sex, 0))
+            vfrom.append(e.valid_from.toordinal() if e.valid_from else 0)
+            vuntil.append(e.valid_until.toordinal() if e.valid_until else _NO_END)
+            list_codes.append(self._list_code.setdefault(e.list, len(self._list_code)))
+            entry_first_name.append(len(names))
+            for name in e.names:
+                toks = name_tokens(name)
+                if not toks:
+                    continue
+                nid = len(names)
+                names.append(" ".join(toks))
+                name_entry.append(eid)
+                name_ntok.append(min(len(toks), 127))
+                for t in toks:
+                    tid = vocab.setdefault(t, len(vocab))
+                    post_tok.append(tid)
+                    post_name.append(nid)
+            for d in e.document_numbers:
+                key = document_key(d)
+                if key:
+                    doc_hash.append(hash(key))
+                    doc_entry.append(eid)
+        entry_first_name.append(len(names))
+        self._entries = ents
+        self._names = names
+        self._vocab = vocab
+        self._vocab_tokens = list(vocab)
+        self._name_entry = np.frombuffer(name_entry, dtype=np.int32)
+        self._name_ntok = np.frombuffer(name_ntok, dtype=np.int8)
+        self._entry_first_name = np.frombuffer(entry_first_name, dtype=np.int32)
+        self._year = np.frombuffer(years, dtype=np.int16)
+        self._month = np.frombuffer(months, dtype=np.int8)
+        self._day = np.frombuffer(days, dtype=np.int8)
+        self._nat = np.frombuffer(nat_codes, dtype=np.int16)
+        self._sex = np.frombuffer(sexes, dtype=np.int8)
+        self._vfrom = np.frombuffer(vfrom, dtype=np.int32)
+        self._vuntil = np.frombuffer(vuntil, dtype=np.int32)
+        self._list = np.frombuffer(list_codes, dtype=np.int8)
+        self._sex_code = sex_code
+        # Postings in one CSR array sorted by (token, birth year, name).
+        ptok = np.frombuffer(post_tok, dtype=np.int32)
+        pname = np.frombuffer(post_name, dtype=np.int32)
+        pyear = self._year[self._name_entry[pname]] if len(pname) else np.zeros(0, np.int16)
+        order = np.lexsort((pname, pyear, ptok))
+        self._post_name = pname[order]
+        self._post_year = pyear[order]
+        self._tok_off = np.searchsorted(ptok[order], np.arange(len(vocab) + 1)).astype(np.int64)
+        # Symmetric-deletion neighbourhood of the vocabulary, as sorted hashes -> token ids.
+        del_hash = array("q")
+        del_tok = array("i")
+        for token, tid in vocab.items():
+            for w in deletions(token, cfg.max_edits(len(token))):
+                del_hash.append(hash(w))
+                del_tok.append(tid)
+        dh = np.frombuffer(del_hash, dtype=np.int64)
+        order = np.argsort(dh, kind="stable")
+        self._del_hash = dh[order]
+        self._del_tok = np.frombuffer(del_tok, dtype=np.int32)[order]
+        dochash = np.frombuffer(doc_hash, dtype=np.int64)
+        order = np.argsort(dochash, kind="stable")
+        self._doc_hash = dochash[order]
+        self._doc_entry = np.frombuffer(doc_entry, dtype=np.int32)[order]
+        return self
+
+    # -- candidate generation -------------------------------------------------------------------
+
+    def similar_tokens(self, token: str) -> list[int]:
+        """Vocabulary ids of listed tokens within the allowed number of errors of ``token``."""
+        k = self.config.max_edits(len(token))
+        keys = np.fromiter((hash(w) for w in deletions(token, k)), dtype=np.int64)
+        lo = np.searchsorted(self._del_hash, keys, "left")
+        hi = np.searchsorted(self._del_hash, keys, "right")
+        found: set[int] = set()
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+            if a != b:
+                found.update(self._del_tok[a:b].tolist())
+        out = []
+        for tid in found:
+            other = self._vocab_tokens[tid]
+            allowed = min(k, self.config.max_edits(len(other)))
+            if OSA.distance(token, other, score_cutoff=allowed) <= allowed:
+                out.append(tid)
+        return out
+
+    def _postings(self, tid: int, year: int) -> IntArray:
+        a, b = int(self._tok_off[tid]), int(self._tok_off[tid + 1])
+        if year == 0:
+            return self._post_name[a:b].astype(np.int64)
+        ys = self._post_year[a:b]
+        u0, u1 = np.searchsorted(ys, [0, 1])  # birth date unknown on the list: always a candidate
+        y0, y1 = np.searchsorted(ys, [year, year + 1])
+        return np.concatenate((self._post_name[a + u0 : a + u1], self._post_name[a + y0 : a + y1])).astype(
+            np.int64
+        )
+
+    def _name_candidates(self, tokens: Sequence[str], year: int) -> IntArray:
+        per_token = []
+        for t in tokens:
+            tids = self.similar_tokens(t)
+            if not tids:
+                continue
+            ids = np.concatenate([self._postings(tid, year) for tid in tids])
+            per_token.append(np.unique(ids) if len(tids) > 1 else ids)
+        if not per_token:
+            return np.zeros(0, np.int64)
+        ids, counts = np.unique(np.concatenate(per_token), return_counts=True)
+        need = np.minimum(min(2, len(tokens)), self._name_ntok[ids])
+        out: IntArray = ids[counts >= need]
+        return out
+
+    def _document_entries(self, number: str) -> IntArray:
+        key = document_key(number)
+        if not key:
+            return np.zeros(0, np.int64)
+        h = hash(key)
+        a, b = np.searchsorted(self._doc_hash, [h, h + 1]) if h < np.iinfo(np.int64).max else (0, 0)
+        found = [
+            e
+            for e in self._doc_entry[a:b].tolist()
+            if any(document_key(d) == key for d in self._entries[e].document_numbers)
+        ]
+        return np.asarray(found, dtype=np.int64)
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def _date_kinds(self, q: PartialDate | None, eids: IntArray) -> npt.NDArray[np.int8]:
+        """0 exact, 1 swapped, 2 partial agreement, 3 unknown, 4 differs (index into _DATE_KINDS)."""
+        n = len(eids)
+        if q is None:
+            return np.full(n, 3, np.int8)
+        ey = self._year[eids]
+        em = self._month[eids].astype(np.int16)
+        ed = self._day[eids].astype(np.int16)
+        qm, qd = q.month or 0, q.day or 0
+        kinds = np.full(n, 4, np.int8)
+        same_year = ey == q.year
+        full = same_year & (ed > 0) & (qd > 0)
+        kinds[full & (em == qm) & (ed == qd)] = 0
+        kinds[full & (em == qd) & (ed == qm) & (kinds != 0)] = 1
+        partial = (
+            same_year & ~full & ((em == 0) | (qm == 0) | (em == qm)) & ((ed == 0) | (qd == 0) | (ed == qd))
+        )
+        kinds[partial] = 2
+        kinds[ey == 0] = 3
+        return kinds
+
+    def _feature_kinds(self, qcode: int, codes: npt.NDArray[Any]) -> npt.NDArray[np.int8]:
+        """0 agree, 1 unknown, 2 differs."""
+        if qcode == 0:
+            return np.ones(len(codes), np.int8)
+        return np.where(codes == 0, 1, np.where(codes == qcode, 0, 2)).astype(np.int8)
+
+    def match(self, query: Query, *, today: date, lists: Iterable[str] | None = None) -> list[Hit]:
+        """Hits for ``query`` among entries valid on ``today`` (and on ``lists``, if given), best first."""
+        cfg = self.config
+        qtokens = name_tokens(query.full_name)
+        year = query.birth_date.year if query.birth_date else 0
+        name_ids = self._name_candidates(qtokens, year)
+        doc_eids = (
+            self._document_entries(query.document_number) if query.document_number else np.zeros(0, np.int64)
+        )
+        if len(doc_eids):
+            extra = [
+                np.arange(self._entry_first_name[e], self._entry_first_name[e + 1]) for e in doc_eids.tolist()
+            ]
+            name_ids = np.union1d(name_ids, np.concatenate(extra))
+        if not len(name_ids):
+            return []
+        eids = self._name_entry[name_ids].astype(np.int64)
+        t = today.toordinal()
+        live = (self._vfrom[eids] <= t) & (self._vuntil[eids] >= t)
+        if lists is not None:
+            codes = [self._list_code[x] for x in lists if x in self._list_code]
+            live &= np.isin(self._list[eids], codes)
+        name_ids, eids = name_ids[live], eids[live]
+        date_k = self._date_kinds(query.birth_date, eids)
+        nat_k = self._feature_kinds(
+            self._nat_code.get(query.nationality, -1) if query.nationality else 0, self._nat[eids]
+        )
+        sex_k = self._feature_kinds(self._sex_code.get(query.sex, 0), self._sex[eids])
+        date_credit = np.array([cfg.date_exact, cfg.date_swapped, cfg.date_partial, cfg.date_unknown, 0.0])
+        credit3 = np.array([1.0, cfg.unknown_credit, 0.0])
+        rest = (
+            cfg.weight_birth_date * date_credit[date_k]
+            + cfg.weight_nationality * credit3[nat_k]
+            + cfg.weight_sex * credit3[sex_k]
+        )
+        is_doc = np.isin(eids, doc_eids) if len(doc_eids) else np.zeros(len(eids), bool)
+        keep = (rest + cfg.weight_name >= cfg.mirip_threshold) | is_doc
+        best: dict[int, tuple[float, float, int, NameMatch]] = {}
+        for i in np.flatnonzero(keep).tolist():
+            nid, eid = int(name_ids[i]), int(eids[i])
+            nm = name_similarity(qtokens, self._names[nid].split(), cfg)
+            score = cfg.weight_name * nm.score + float(rest[i])
+            if eid not in best or score > best[eid][0]:
+                best[eid] = (score, float(rest[i]), i, nm)
+        hits = []
+        for eid, (score, _rest, i, nm) in best.items():
+            verdict = self._verdict(
+                nm.score, score, int(date_k[i]), int(nat_k[i]), int(sex_k[i]), bool(is_doc[i])
+            )
+            if verdict is None:
+                continue
+            entry = self._entries[eid]
+            why = {
+                "name": {
+                    "score": round(nm.score, 4),
+                    "query": " ".join(qtokens),
+                    "listed": self._names[int(name_ids[i])],
+                    "pairs": [list(p) for p in nm.pairs],
+                    "unmatched_query": list(nm.unmatched_query),
+                    "unmatched_listed": list(nm.unmatched_listed),
+                },
+                "birth_date": _DATE_KINDS[int(date_k[i])],
+                "nationality": _FEATURE_KINDS[int(nat_k[i])],
+                "sex": _FEATURE_KINDS[int(sex_k[i])],
+                "document": "match" if is_doc[i] else ("none" if query.document_number else "not given"),
+            }
+            hits.append(Hit(entry.entry_id, round(score, 4), verdict, why, entry))
+        hits.sort(key=lambda h: (h.verdict is not Verdict.IDENTIK, -h.score, h.entry_id))
+        return hits
+
+    def _verdict(
+        self, name: float, score: float, date_k: int, nat_k: int, sex_k: int, doc: bool
+    ) -> Verdict | None:
+        cfg = self.config
+        if doc and name >= cfg.document_identik_name and nat_k != 2:
+            return Verdict.IDENTIK
+        if name >= cfg.identik_name and date_k == 0 and nat_k == 0 and sex_k != 2:
+            return Verdict.IDENTIK
+        if doc or (name >= cfg.name_floor and score >= cfg.mirip_threshold):
+            return Verdict.MIRIP
+        return None

@@ -1,0 +1,89 @@
+"""Fuzzing the API from its own OpenAPI document: whatever the input, no endpoint answers 500."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import hypothesis_jsonschema._from_schema as jsonschema_strategies
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis.internal.conjecture import utils as conjecture_utils
+from schemathesis.checks import not_a_server_error
+
+from central import devices
+from central.app import create_app
+from central.service import Central
+from central.store import AlertRecord, CrossingRecord, EventRecord
+from tests.central.conftest import token_for
+
+T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+# FastAPI writes OpenAPI 3.1; schemathesis 3 reads it behind this switch.
+schemathesis.experimental.OPEN_API_3_1.enable()
+
+
+class _LegacyMany(conjecture_utils.many):
+    """hypothesis-jsonschema 0.23.1 (schemathesis 3's generator) drives Hypothesis' ``many`` with the
+    ``more()`` call that newer Hypothesis releases replaced by iteration; this adds it back, for this
+    module only, so object-valued parameters can be generated. Remove once the two agree again."""
+
+    def more(self) -> bool:
+        if self._depth is None:
+            self.__enter__()
+        self._finish_element()
+        if not self._decide():
+            self._closed = True
+            return False
+        self.count += 1
+        self._in_element = True
+        self._rejected = False
+        return True
+
+
+if not hasattr(conjecture_utils.many, "more"):
+    jsonschema_strategies.cu = SimpleNamespace(many=_LegacyMany)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def fuzz_target(central: Central) -> Any:
+    devices.add_device(central.store, "gate-01", kind="gate", now=T0)
+    central.store.store_events(
+        [
+            EventRecord(
+                "00000000-0000-7000-8000-000000000001",
+                "gate-01",
+                "crossing",
+                T0,
+                {},
+                crossing=CrossingRecord("crossed", "departure", step_seconds={"document": 2.5}),
+            ),
+            EventRecord(
+                "00000000-0000-7000-8000-000000000002",
+                "gate-01",
+                "alarm",
+                T0,
+                {},
+                alert=AlertRecord("cekal", "high"),
+            ),
+        ],
+        received_at=T0,
+    )
+    return schemathesis.from_asgi("/openapi.json", create_app(central))
+
+
+@pytest.fixture
+def fuzz_headers(central: Central) -> dict[str, str]:
+    return token_for(central, "head_of_office")
+
+
+schema = schemathesis.from_pytest_fixture("fuzz_target")
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_no_endpoint_answers_with_a_server_error(case: Any, fuzz_headers: dict[str, str]) -> None:
+    response = case.call_asgi(headers=fuzz_headers)
+    case.validate_response(response, checks=(not_a_server_error,))
+    assert response.headers["content-type"].split(";")[0] in ("application/json", "text/csv", "image/jpeg", "text/plain")

@@ -21,7 +21,9 @@ def cekal_alarm(central: Central, device: str = "gate-01") -> int:
         type="alarm",
         occurred_at=T0,
         body={},
-        alert=AlertRecord(kind="cekal", priority="high", details={"entry_id": "P-7"}, face_jpeg=b"\xff\xd8jpeg"),
+        alert=AlertRecord(
+            kind="cekal", priority="high", details={"entry_id": "P-7"}, face_jpeg=b"\xff\xd8jpeg"
+        ),
     )
     central.store.store_events([event], received_at=T0)
     alert = central.store.alert_by_event(event.event_id)
@@ -41,15 +43,21 @@ def test_an_unknown_device_is_a_json_404(client: TestClient, officer: dict[str, 
     assert response.json()["error"]["code"] == "NotFound"
 
 
-def test_a_malformed_query_is_a_json_422_naming_the_field(client: TestClient, officer: dict[str, str]) -> None:
+def test_a_malformed_query_is_a_json_422_naming_the_field(
+    client: TestClient, officer: dict[str, str]
+) -> None:
     response = client.get("/api/v1/events?limit=0", headers=officer)
     assert response.status_code == 422
     assert "limit" in response.json()["error"]["message"]
 
 
-def test_an_officer_may_not_send_commands(client: TestClient, central: Central, officer: dict[str, str]) -> None:
+def test_an_officer_may_not_send_commands(
+    client: TestClient, central: Central, officer: dict[str, str]
+) -> None:
     devices.add_device(central.store, "gate-01", kind="gate", now=central.clock.now())
-    response = client.post("/api/v1/commands", json={"device_id": "gate-01", "action": "grant_retry"}, headers=officer)
+    response = client.post(
+        "/api/v1/commands", json={"device_id": "gate-01", "action": "grant_retry"}, headers=officer
+    )
     assert response.status_code == 403
 
 
@@ -81,7 +89,9 @@ def test_every_command_is_audited_with_who_sent_it(
     client: TestClient, central: Central, supervisor: dict[str, str]
 ) -> None:
     devices.add_device(central.store, "gate-01", kind="gate", now=central.clock.now())
-    client.post("/api/v1/commands", json={"device_id": "gate-01", "action": "grant_retry"}, headers=supervisor)
+    client.post(
+        "/api/v1/commands", json={"device_id": "gate-01", "action": "grant_retry"}, headers=supervisor
+    )
     actions = [(a["actor"], a["action"]) for a in central.store.audit_trail()]
     assert ("supervisor", "command.grant_retry") in actions
 
@@ -133,7 +143,9 @@ def test_crossings_are_searched_by_gate_direction_and_document(
     found = client.get(
         "/api/v1/crossings", params={"device_id": "gate-01", "direction": "departure"}, headers=officer
     ).json()
-    by_document = client.get("/api/v1/crossings", params={"document_number": "B0000004"}, headers=officer).json()
+    by_document = client.get(
+        "/api/v1/crossings", params={"document_number": "B0000004"}, headers=officer
+    ).json()
     assert sorted(c["document_number"] for c in found) == ["B0000001", "B0000003", "B0000005"]
     assert [c["device_id"] for c in by_document] == ["gate-00"]
 
@@ -189,7 +201,9 @@ def test_a_report_is_exported_as_csv(
 ) -> None:
     cekal_alarm(central)
     response = client.get(
-        "/api/v1/reports/alarms", params={"format": "csv", "since": "2026-01-01T00:00:00Z"}, headers=supervisor
+        "/api/v1/reports/alarms",
+        params={"format": "csv", "since": "2026-01-01T00:00:00Z"},
+        headers=supervisor,
     )
     assert response.headers["content-type"].startswith("text/csv")
     assert response.text.splitlines() == ["kind,priority,count", "cekal,high,1"]

@@ -87,7 +87,11 @@ def test_an_alarm_event_opens_one_alert(store: Store) -> None:
     store.store_events([event, event], received_at=T0)
     store.store_events([event], received_at=T0)
     (alert,) = store.alerts(status="open")
-    assert (alert["kind"], alert["details"], alert["face_jpeg"]) == ("cekal", {"entry_id": "P-1"}, b"\xff\xd8")
+    assert (alert["kind"], alert["details"], alert["face_jpeg"]) == (
+        "cekal",
+        {"entry_id": "P-1"},
+        b"\xff\xd8",
+    )
 
 
 def test_timestamps_come_back_as_aware_utc(store: Store) -> None:
@@ -109,7 +113,11 @@ def test_a_status_report_updates_only_the_fields_it_carries(store: Store) -> Non
     store.update_device_status(DeviceStatus("gate-02", at=T0, online=True, doors={"entry": "closed"}))
     store.update_device_status(DeviceStatus("gate-02", at=T0, lane_state="awaiting_document"))
     device = store.device("gate-02")
-    assert (device["online"], device["doors"], device["lane_state"]) == (True, {"entry": "closed"}, "awaiting_document")
+    assert (device["online"], device["doors"], device["lane_state"]) == (
+        True,
+        {"entry": "closed"},
+        "awaiting_document",
+    )
 
 
 def test_adding_a_device_twice_is_refused(store: Store) -> None:

@@ -59,8 +59,8 @@ __all__ = [
     "canonical_name",
     "document_key",
     "load_entries_csv",
-    "name_tokens",
     "name_similarity",
+    "name_tokens",
     "parse_entries_csv",
     "write_entries_csv",
 ]

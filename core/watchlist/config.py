@@ -38,7 +38,8 @@ class MatchConfig:
     partial_name_weight: float = 0.25  # weight of the longer name's coverage: missing parts cost a little
     token_pair_floor: float = 0.5  # token pairs less alike than this are not aligned at all
     edits_long_token: int = 2  # tokens of >= 5 letters: up to two typing or OCR errors (issue 7)
-    edits_short_token: int = 1  # tokens of 3-4 letters
+    edits_short_token: int = 1  # tokens of 2-4 letters
+    rare_posting: int = 64  # a token this rare (within the birth year) makes candidates on its own
     long_token: int = 5
 
     def __post_init__(self) -> None:
@@ -51,7 +52,7 @@ class MatchConfig:
     def max_edits(self, length: int) -> int:
         if length >= self.long_token:
             return self.edits_long_token
-        return self.edits_short_token if length >= 3 else 0
+        return self.edits_short_token if length >= 2 else 0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

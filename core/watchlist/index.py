@@ -18,6 +18,7 @@ before any name comparison), then the name alignment runs in Python on the survi
 
 from __future__ import annotations
 
+import copy
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import OSA
 
 from core.watchlist.config import MatchConfig
+from core.watchlist.errors import WatchlistError
 from core.watchlist.model import Hit, PartialDate, Query, Verdict, WatchlistEntry
 from core.watchlist.normalise import document_key, name_tokens
 
@@ -226,6 +228,19 @@ class WatchlistIndex:
         self._doc_entry = np.frombuffer(doc_entry, dtype=np.int32)[order]
         return self
 
+    def with_config(self, config: MatchConfig) -> WatchlistIndex:
+        """The same index scoring with other weights and thresholds (for calibration). The edit budgets
+        shape the deletion index, so they must stay as built."""
+        if (config.edits_long_token, config.edits_short_token, config.long_token) != (
+            self.config.edits_long_token,
+            self.config.edits_short_token,
+            self.config.long_token,
+        ):
+            raise WatchlistError("edit budgets differ from the built index; build a new index instead")
+        other = copy.copy(self)
+        other.config = config
+        return other
+
     # -- candidate generation -------------------------------------------------------------------
 
     def similar_tokens(self, token: str) -> list[int]:
@@ -241,7 +256,8 @@ class WatchlistIndex:
         out = []
         for tid in found:
             other = self._vocab_tokens[tid]
-            allowed = min(k, self.config.max_edits(len(other)))
+            # The longer token sets the budget: a deletion typo must not shrink its own allowance.
+            allowed = self.config.max_edits(max(len(token), len(other)))
             if OSA.distance(token, other, score_cutoff=allowed) <= allowed:
                 out.append(tid)
         return out
@@ -258,18 +274,28 @@ class WatchlistIndex:
         )
 
     def _name_candidates(self, tokens: Sequence[str], year: int) -> IntArray:
+        """Names sharing ``min(2, ...)`` tokens with the query, plus every name holding a rare one.
+
+        The rare-token rule keeps recall when two errors fall in one short token (``OLGA`` -> ``OGFA``)
+        and only one token still matches: a rare token alone is a cheap, precise block."""
         per_token = []
+        rare = []
         for t in tokens:
             tids = self.similar_tokens(t)
             if not tids:
                 continue
             ids = np.concatenate([self._postings(tid, year) for tid in tids])
-            per_token.append(np.unique(ids) if len(tids) > 1 else ids)
+            ids = np.unique(ids) if len(tids) > 1 else ids
+            per_token.append(ids)
+            if len(ids) <= self.config.rare_posting:
+                rare.append(ids)
         if not per_token:
             return np.zeros(0, np.int64)
         ids, counts = np.unique(np.concatenate(per_token), return_counts=True)
         need = np.minimum(min(2, len(tokens)), self._name_ntok[ids])
         out: IntArray = ids[counts >= need]
+        if rare:
+            out = np.union1d(out, np.concatenate(rare))
         return out
 
     def _document_entries(self, number: str) -> IntArray:

@@ -7,9 +7,9 @@ with themselves, not with any spelling authority):
 2. MRZ fillers ``<`` and punctuation become spaces; apostrophes vanish (``O'BRIEN`` -> ``OBRIEN``).
 3. Honorifics and academic titles (``H.``, ``HJ``, ``DR``, ``IR``, ``S.H.``...) and name particles
    (``BIN``, ``BINTI``, ``VAN``, ``AL-``...) are dropped, unless nothing else would remain.
-4. Old Indonesian spelling is folded (``OE``->``U``, ``DJ``->``J``, ``TJ``->``C``), doubled letters
-   are collapsed, and known transliteration families map to one form (``MOHAMMED``, ``MUHAMAD``,
-   ``MOHD`` -> ``MUHAMMAD``; ``ABD`` -> ``ABDUL``).
+4. Old Indonesian spelling is folded (``OE``->``U``, ``DJ``->``J``, ``TJ``->``C``), and known
+   transliteration families (compared with doubled letters collapsed) map to one form
+   (``MOHAMMED``, ``MUHAMAD``, ``MOHD`` -> ``MUHAMMAD``; ``ABD`` -> ``ABDUL``).
 5. Repeated tokens are dropped and the rest sorted: token order carries no weight, since single-name
    holders and swapped surname/given-name fields are common in Indonesian documents.
 """
@@ -79,9 +79,13 @@ _DOUBLED = re.compile(r"(.)\1+")
 
 
 def fold_token(token: str) -> str:
-    """Old Indonesian spelling folded and doubled letters collapsed (``SOEHARTTO`` -> ``SUHARTO``)."""
+    """Old Indonesian spelling folded (``SOEHARTO`` -> ``SUHARTO``, ``DJOKO`` -> ``JOKO``)."""
     for old, new in _OLD_SPELLING:
         token = token.replace(old, new)
+    return token
+
+
+def _collapse(token: str) -> str:
     return _DOUBLED.sub(r"\1", token)
 
 
@@ -89,7 +93,7 @@ def _build_canonical() -> dict[str, str]:
     table: dict[str, str] = {}
     for canonical, variants in TRANSLITERATIONS.items():
         for v in (canonical, *variants.split()):
-            table[fold_token(v)] = canonical
+            table[_collapse(fold_token(v))] = canonical
     return table
 
 
@@ -97,9 +101,12 @@ _CANONICAL = _build_canonical()
 
 
 def canonical_token(token: str) -> str:
-    """The folded form of one upper-case token, mapped to its transliteration family when it has one."""
+    """The folded form of one upper-case token, mapped to its transliteration family when it has one.
+
+    Doubled letters are collapsed only for the family look-up (``HASSAN`` -> ``HASAN``); other tokens
+    keep them, because a collapsed typo (``FAJAR`` -> ``FAAR`` -> ``FAR``) would cost an extra edit."""
     folded = fold_token(token)
-    return _CANONICAL.get(folded, folded)
+    return _CANONICAL.get(_collapse(folded), folded)
 
 
 def raw_tokens(name: str) -> list[str]:

@@ -4,8 +4,8 @@ ARCHITECTURE "Data that must never be lost": a crossing, alarm or door fault is 
 WAL, ``synchronous=FULL``, so a committed append survives ``kill -9`` and power loss), then published;
 it is deleted only when central's stored-events ack names its id. Replay after a reconnect walks the
 rows in append order. When the outbox holds ``max_events`` rows it refuses new ones with
-``OutboxFullError`` and fires ``when_full`` once, so the gate goes out of service instead of dropping
-events; ``when_drained`` fires once depth falls back under the resume mark.
+``OutboxFullError``; it fires ``when_full`` once at ``max_events - reserve``, so the gate goes out of
+service instead of dropping events; ``when_drained`` fires once depth falls back under the resume mark.
 
 >>> import tempfile, pathlib
 >>> box = Outbox(pathlib.Path(tempfile.mkdtemp()) / "outbox.db", max_events=10)
@@ -51,14 +51,21 @@ class OutboxEntry:
 class Outbox:
     """An append-before-publish event store on one SQLite file; safe to share between threads."""
 
-    def __init__(self, path: Path | str, *, max_events: int = 100_000, resume_ratio: float = 0.9) -> None:
+    def __init__(
+        self, path: Path | str, *, max_events: int = 100_000, reserve: int = 0, resume_ratio: float = 0.9
+    ) -> None:
         if max_events < 1:
             raise OutboxError(f"outbox max_events must be at least 1, got {max_events}")
+        if not 0 <= reserve < max_events:
+            raise OutboxError(f"outbox reserve must be in [0, max_events), got {reserve}")
         if not 0.0 < resume_ratio <= 1.0:
             raise OutboxError(f"outbox resume_ratio must be in (0, 1], got {resume_ratio}")
         self.path = Path(path)
         self.max_events = max_events
-        self._resume_at = min(max_events - 1, int(max_events * resume_ratio))
+        # The gate stops taking passengers ``reserve`` events before the hard limit, so the passenger
+        # already inside still gets a crossing record and its alarms.
+        self._full_at = max_events - reserve
+        self._resume_at = min(self._full_at - 1, int(self._full_at * resume_ratio))
         self._lock = threading.RLock()
         self.when_full: Callable[[], None] | None = None
         self.when_drained: Callable[[], None] | None = None
@@ -74,7 +81,7 @@ class Outbox:
                 f"cannot open the outbox at {self.path}: {exc}; check the folder exists and is writable"
             ) from exc
         self._depth = self._count()
-        self._full = self._depth >= self.max_events
+        self._full = self._depth >= self._full_at
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -104,7 +111,7 @@ class Outbox:
             self._depth += 1
             seq = cur.lastrowid
             assert seq is not None
-            if self._depth >= self.max_events:
+            if self._depth >= self._full_at:
                 self._set_full(True)
             return OutboxEntry(seq, event_id, topic, bytes(payload), 0)
 

@@ -7,3 +7,13 @@ to ``hal.camera``'s frame sources. It is idempotent.
 """
 
 from __future__ import annotations
+
+import serial
+
+PACKAGE = "emulator.devices"
+
+
+def register() -> None:
+    """Make ``emu://`` serial URLs (and emulated camera sources) reachable. Idempotent."""
+    if PACKAGE not in serial.protocol_handler_packages:
+        serial.protocol_handler_packages.append(PACKAGE)

@@ -132,7 +132,7 @@ class Ingest:
         return self._connected.is_set()
 
     def start(self, timeout: float = 10.0) -> Ingest:
-        props = Properties(PacketTypes.CONNECT)
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = SESSION_EXPIRY
         try:
             self.client.connect(
@@ -193,7 +193,7 @@ class Ingest:
             log.warning("lost the broker; paho reconnects", extra={"reason": str(reason)})
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._queue.put(Inbound(message.topic, message.payload, time.monotonic()))
+        self._queue.put(Inbound(message.topic, bytes(message.payload), time.monotonic()))
 
     # -- the batch writer -----------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _plain(row: sa.Row[Any]) -> Row:
+def _plain(row: Any) -> Row:
     out = dict(row._mapping)
     for key, value in out.items():
         if isinstance(value, datetime):

@@ -61,8 +61,12 @@ def alembic_config(engine: sa.Engine) -> Config:
     return cfg
 
 
-def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent: an up-to-date database is left alone)."""
+def migrate(engine: sa.Engine, revision: str = "heads") -> None:
+    """Bring the schema up to ``revision`` (idempotent: an up-to-date database is left alone).
+
+    ``heads``: other parts of central (the workflows) keep their tables on a migration branch of their
+    own, so every branch head is applied.
+    """
     try:
         command.upgrade(alembic_config(engine), revision)
     except sa.exc.OperationalError as exc:

@@ -79,12 +79,13 @@ def chart_png(name: str, rows: list[dict[str, object]], lang: str) -> bytes:
 
     t = translator(lang)
     fig, ax = plt.subplots(figsize=(7, 3), dpi=100)
+    values: list[float]
     if name == "crossings-per-hour":
         totals: dict[str, int] = {}
         for r in rows:
             hour = datetime.fromisoformat(str(r["hour"])).strftime("%d %H:00")
             totals[hour] = totals.get(hour, 0) + int(str(r["crossings"]))
-        labels, values = list(totals), list(totals.values())
+        labels, values = list(totals), [float(v) for v in totals.values()]
         title = t["crossings_per_hour"]
     elif name == "outcomes":
         labels = [f"{r['outcome']} {r['reason']}".strip() for r in rows]

@@ -43,7 +43,7 @@ class _LegacyMany(conjecture_utils.many):
 
 
 if not hasattr(conjecture_utils.many, "more"):
-    jsonschema_strategies.cu = SimpleNamespace(many=_LegacyMany)  # type: ignore[attr-defined]
+    jsonschema_strategies.cu = SimpleNamespace(many=_LegacyMany)  # type: ignore[assignment]
 
 
 @pytest.fixture

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from central.live import LiveBus, LiveMessage
+
+
+async def close(stream: AsyncIterator[LiveMessage | None]) -> None:
+    assert isinstance(stream, AsyncGenerator)
+    await stream.aclose()
 
 
 def test_a_message_published_from_another_thread_reaches_a_stream() -> None:
@@ -18,7 +24,7 @@ def test_a_message_published_from_another_thread_reaches_a_stream() -> None:
             await asyncio.sleep(0)
         threading.Thread(target=bus.publish, args=("alert", {"alert_id": 1})).start()
         message = await first
-        await stream.aclose()
+        await close(stream)
         return message
 
     message = asyncio.run(receive())
@@ -32,7 +38,7 @@ def test_a_silent_stream_yields_a_heartbeat() -> None:
     async def receive() -> LiveMessage | None:
         stream = bus.stream(heartbeat=0.01)
         message = await stream.__anext__()
-        await stream.aclose()
+        await close(stream)
         return message
 
     assert asyncio.run(receive()) is None

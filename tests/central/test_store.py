@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 
 from central.errors import Conflict, NotFound
 from central.store import AlertRecord, CrossingRecord, DeviceStatus, EventRecord, Store
-from central.store.schema import metadata
+from central.store import schema
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -36,8 +36,17 @@ def crossing_event(n: int, device: str = "gate-01") -> EventRecord:
 
 
 def test_migrations_create_exactly_the_declared_schema(store: Store) -> None:
+    # Only the tables declared in central/store/schema.py: other parts of central (the workflows) add
+    # theirs on a migration branch of their own and check them in their own tests.
+    mine = sa.MetaData()
+    for table in vars(schema).values():
+        if isinstance(table, sa.Table):
+            table.to_metadata(mine)
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(
+            conn, opts={"include_name": lambda name, kind, _p: kind != "table" or name in mine.tables}
+        )
+        diff = compare_metadata(context, mine)
     assert diff == []
 
 

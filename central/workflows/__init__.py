@@ -1,0 +1,3 @@
+"""Permit SOP workflows (issue 9): declarative SOP definitions, cases, work queues, SLA, payments,
+documents and reports. See docs/workflows.md.
+"""

@@ -50,9 +50,11 @@ class CameraError(HalError, OSError):
 class FingerprintError(HalError, RuntimeError):
     """The fingerprint module answered with a confirmation code other than OK.
 
-    ``code`` is the module's confirmation byte; the subclass names it (see ``hal.codecs.zfm``).
+    ``code`` is the module's confirmation byte; the subclass names it (see ``hal.codecs.zfm``);
+    ``payload`` holds the acknowledge's remaining bytes (a failed Match still carries its score).
     """
 
-    def __init__(self, message: str, code: int | None = None) -> None:
+    def __init__(self, message: str, code: int | None = None, payload: bytes = b"") -> None:
         super().__init__(message)
         self.code = code
+        self.payload = payload

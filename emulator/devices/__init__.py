@@ -15,5 +15,9 @@ PACKAGE = "emulator.devices"
 
 def register() -> None:
     """Make ``emu://`` serial URLs (and emulated camera sources) reachable. Idempotent."""
+    # Importing the device modules registers their kinds with the serial-device registry.
+    from emulator.devices import fingerprint, mrz_reader, printer
+
+    del fingerprint, mrz_reader, printer
     if PACKAGE not in serial.protocol_handler_packages:
         serial.protocol_handler_packages.append(PACKAGE)

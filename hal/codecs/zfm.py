@@ -234,11 +234,11 @@ _ERRORS: dict[int, type[FingerprintError]] = {
 }
 
 
-def confirmation_error(code: int, during: str) -> FingerprintError:
+def confirmation_error(code: int, during: str, payload: bytes = b"") -> FingerprintError:
     """The named error for a non-OK confirmation ``code`` answered to command ``during``."""
     try:
         name = Confirmation(code).name.lower().replace("_", " ")
     except ValueError:
         name = "undocumented code"
     cls = _ERRORS.get(code, FingerprintModuleError)
-    return cls(f"fingerprint module answered {name} ({code:#04x}) to {during}", code)
+    return cls(f"fingerprint module answered {name} ({code:#04x}) to {during}", code, payload)

@@ -1,0 +1,238 @@
+"""The CCTV watch's wire contract (SOP-003-D05): the signed alert-gallery snapshot and the face alarm.
+
+Central signs a snapshot of the alert gallery (the faces of persons in the "alert system") with
+Ed25519; every watcher verifies it before use and keeps the verified bytes on disk, so it keeps
+watching from its last copy while central is away. A watcher that recognises a face sends one
+``CctvFaceAlarm``; nothing else about the camera feed ever leaves the watcher.
+
+Templates travel as the opaque bytes ``models.FaceTemplate.to_bytes()`` makes (core does not import
+``models``); the watcher decodes them.
+
+>>> from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+>>> key = Ed25519PrivateKey.generate()
+>>> snap = GallerySnapshot(3, "2026-11-22T08:00:00+00:00", (GalleryEntry("g1", "W-7", "X", (b"t",)),))
+>>> verify_snapshot(sign_snapshot(snap, key), key.public_key()) == snap
+True
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgpack
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+SNAPSHOT_FORMAT = 1
+ALARM_TYPE = "cctv.face_alarm"
+SNAPSHOT_TOPIC = "cctv/gallery/snapshot"
+
+
+def alarm_topic(camera_id: str) -> str:
+    """The MQTT topic a watcher publishes its alarms on."""
+    return f"cctv/{camera_id}/alarms"
+
+
+class CctvWireError(ValueError):
+    """A gallery snapshot or a CCTV alarm that cannot be trusted or read; the message says why."""
+
+
+@dataclass(frozen=True)
+class GalleryEntry:
+    """One person in the alert gallery: one or more face templates, and the watch-list entry if any."""
+
+    entry_id: str
+    watchlist_id: str | None
+    label: str
+    templates: tuple[bytes, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry_id,
+            "watchlist_id": self.watchlist_id,
+            "label": self.label,
+            "templates": list(self.templates),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> GalleryEntry:
+        if not isinstance(data, dict):
+            raise CctvWireError("a gallery entry is not a map; central must re-publish the snapshot")
+        entry_id, watchlist_id, label = data.get("entry_id"), data.get("watchlist_id"), data.get("label")
+        templates = data.get("templates")
+        if not isinstance(entry_id, str) or not entry_id:
+            raise CctvWireError("a gallery entry lacks its entry_id; central must re-publish the snapshot")
+        if watchlist_id is not None and not isinstance(watchlist_id, str):
+            raise CctvWireError(f"gallery entry {entry_id}: watchlist_id must be a string or absent")
+        if not isinstance(label, str):
+            raise CctvWireError(f"gallery entry {entry_id}: label must be a string")
+        if (
+            not isinstance(templates, list)
+            or not templates
+            or not all(isinstance(t, bytes) and t for t in templates)
+        ):
+            raise CctvWireError(f"gallery entry {entry_id}: needs one or more templates as bytes")
+        return cls(entry_id, watchlist_id, label, tuple(templates))
+
+
+@dataclass(frozen=True)
+class GallerySnapshot:
+    """The whole alert gallery at one version; versions only grow."""
+
+    version: int
+    issued_at: str
+    entries: tuple[GalleryEntry, ...]
+
+    def body(self) -> bytes:
+        """The exact bytes that are signed (msgpack, fixed key order)."""
+        payload = {
+            "format": SNAPSHOT_FORMAT,
+            "version": self.version,
+            "issued_at": self.issued_at,
+            "entries": [e.to_dict() for e in self.entries],
+        }
+        data: bytes = msgpack.packb(payload, use_bin_type=True)
+        return data
+
+    @classmethod
+    def from_body(cls, body: bytes) -> GallerySnapshot:
+        try:
+            payload = msgpack.unpackb(body, raw=False)
+        except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
+            raise CctvWireError(f"gallery snapshot body is not msgpack ({exc})") from exc
+        if not isinstance(payload, dict) or payload.get("format") != SNAPSHOT_FORMAT:
+            raise CctvWireError(f"not a gallery snapshot of format {SNAPSHOT_FORMAT}; update the watcher")
+        version, issued_at, entries = payload.get("version"), payload.get("issued_at"), payload.get("entries")
+        if not isinstance(version, int) or version < 0 or not isinstance(issued_at, str):
+            raise CctvWireError("gallery snapshot lacks a version number or issue time")
+        if not isinstance(entries, list):
+            raise CctvWireError("gallery snapshot entries are not a list")
+        return cls(version, issued_at, tuple(GalleryEntry.from_dict(e) for e in entries))
+
+
+def sign_snapshot(snapshot: GallerySnapshot, key: Ed25519PrivateKey) -> bytes:
+    """The signed envelope central distributes: msgpack ``{"body": bytes, "signature": bytes}``."""
+    body = snapshot.body()
+    data: bytes = msgpack.packb({"body": body, "signature": key.sign(body)}, use_bin_type=True)
+    return data
+
+
+def verify_snapshot(data: bytes, public_key: Ed25519PublicKey) -> GallerySnapshot:
+    """The snapshot inside a signed envelope, only when central's key signed exactly these bytes."""
+    try:
+        envelope = msgpack.unpackb(data, raw=False)
+    except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
+        raise CctvWireError(f"gallery snapshot is not a signed envelope ({exc}); fetch it again") from exc
+    if not isinstance(envelope, dict):
+        raise CctvWireError("gallery snapshot is not a signed envelope; fetch it again")
+    body, signature = envelope.get("body"), envelope.get("signature")
+    if not isinstance(body, bytes) or not isinstance(signature, bytes):
+        raise CctvWireError("gallery snapshot lacks its body or signature; fetch it again")
+    try:
+        public_key.verify(signature, body)
+    except InvalidSignature as exc:
+        raise CctvWireError(
+            "gallery snapshot signature does not verify with central's key; it was altered or signed by "
+            "another key; check the watcher's configured public key"
+        ) from exc
+    return GallerySnapshot.from_body(body)
+
+
+@dataclass(frozen=True)
+class CctvFaceAlarm:
+    """A face on a camera resembled an alert-gallery entry (SOP-003-D05 step 2: notification and sound).
+
+    ``snapshot_jpeg`` is the one frame the watcher kept for this track; it is sent only with an alarm.
+    """
+
+    alarm_id: str
+    camera_id: str
+    occurred_at: datetime
+    entry_id: str
+    watchlist_id: str | None
+    label: str
+    score: float
+    threshold: float
+    track_id: int
+    snapshot_jpeg: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (the JPEG as base64), for HTTP and for the alarm directory."""
+        return {
+            "type": ALARM_TYPE,
+            "alarm_id": self.alarm_id,
+            "camera_id": self.camera_id,
+            "occurred_at": self.occurred_at.isoformat(),
+            "entry_id": self.entry_id,
+            "watchlist_id": self.watchlist_id,
+            "label": self.label,
+            "score": self.score,
+            "threshold": self.threshold,
+            "track_id": self.track_id,
+            "snapshot_jpeg": base64.b64encode(self.snapshot_jpeg).decode("ascii"),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CctvFaceAlarm:
+        if not isinstance(data, dict) or data.get("type", ALARM_TYPE) != ALARM_TYPE:
+            raise CctvWireError(f"not a {ALARM_TYPE} message")
+        try:
+            occurred_at = datetime.fromisoformat(str(data["occurred_at"]))
+            if occurred_at.tzinfo is None:
+                raise CctvWireError("alarm occurred_at must carry a UTC offset")
+            watchlist_id = data.get("watchlist_id")
+            return cls(
+                alarm_id=_text(data["alarm_id"], "alarm_id", 36),
+                camera_id=_text(data["camera_id"], "camera_id", 64),
+                occurred_at=occurred_at,
+                entry_id=_text(data["entry_id"], "entry_id", 64),
+                watchlist_id=None if watchlist_id is None else _text(watchlist_id, "watchlist_id", 64),
+                label=str(data.get("label", ""))[:128],
+                score=float(data["score"]),
+                threshold=float(data["threshold"]),
+                track_id=int(data["track_id"]),
+                snapshot_jpeg=base64.b64decode(str(data["snapshot_jpeg"]), validate=True),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, CctvWireError):
+                raise
+            raise CctvWireError(f"{ALARM_TYPE} message is incomplete or malformed: {exc!r}") from exc
+
+    def to_bytes(self) -> bytes:
+        """msgpack form for the outbox and MQTT (the JPEG stays binary)."""
+        payload = self.to_dict() | {"snapshot_jpeg": self.snapshot_jpeg}
+        data: bytes = msgpack.packb(payload, use_bin_type=True)
+        return data
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CctvFaceAlarm:
+        try:
+            payload = msgpack.unpackb(data, raw=False)
+        except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
+            raise CctvWireError(f"{ALARM_TYPE} payload is not msgpack ({exc})") from exc
+        if isinstance(payload, dict) and isinstance(payload.get("snapshot_jpeg"), bytes):
+            payload["snapshot_jpeg"] = base64.b64encode(payload["snapshot_jpeg"]).decode("ascii")
+        return cls.from_dict(payload)
+
+
+def _text(value: Any, name: str, limit: int) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise CctvWireError(f"alarm {name} must be a non-empty string of at most {limit} characters")
+    return value
+
+
+__all__ = [
+    "ALARM_TYPE",
+    "SNAPSHOT_FORMAT",
+    "SNAPSHOT_TOPIC",
+    "CctvFaceAlarm",
+    "CctvWireError",
+    "GalleryEntry",
+    "GallerySnapshot",
+    "alarm_topic",
+    "sign_snapshot",
+    "verify_snapshot",
+]

@@ -1,0 +1,77 @@
+"""``python -m edge.cctv watch``: watch one camera against the alert gallery (SOP-003-D05 step 2).
+
+The gallery is fetched from central when ``--central`` is given and reachable, else the verified copy
+on disk is used. Alarms go to the durable outbox (``--outbox``, production) or to a directory
+(``--alarms``, a stand-alone watcher). Frames without an alarm are never written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+from core.wire.cctv import CctvFaceAlarm
+from edge.cctv.errors import CctvError
+from edge.cctv.gallery import AlertGallery, GalleryCache, http_fetcher, load_public_key
+from edge.cctv.sinks import AlarmDirectory, AlarmSink, OutboxAlarmSink
+from edge.cctv.source import OpenCvSource
+from edge.cctv.watcher import CctvWatcher, WatchConfig
+from edge.outbox import Outbox
+from models import FacePipeline
+
+log = logging.getLogger("edge.cctv")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m edge.cctv watch", description=__doc__)
+    parser.add_argument("--camera-id", required=True, help="this camera's device id, e.g. cctv-t2-01")
+    parser.add_argument("--source", required=True, help="rtsp:// URL, V4L2 device (/dev/video0 or 0) or file")
+    parser.add_argument("--gallery", type=Path, required=True, help="where the verified gallery copy is kept")
+    parser.add_argument("--public-key", type=Path, required=True, help="central's gallery key (PEM)")
+    parser.add_argument("--central", help="central's base URL, e.g. https://central.example:8443")
+    parser.add_argument("--token-file", type=Path, help="file holding this camera's device token")
+    sink_group = parser.add_mutually_exclusive_group(required=True)
+    sink_group.add_argument("--outbox", type=Path, help="the durable outbox database (alarms go to central)")
+    sink_group.add_argument("--alarms", type=Path, help="a directory to write alarms into")
+    parser.add_argument("--threshold", type=float, help="alarm cosine (default: the face config's)")
+    parser.add_argument("--max-frames", type=int, help="stop after this many frames")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    fetch = None
+    if args.central:
+        if args.token_file is None:
+            parser.error("--central needs --token-file (the camera's device token)")
+        fetch = http_fetcher(args.central, args.token_file.read_text(encoding="utf-8").strip())
+    try:
+        cache = GalleryCache(args.gallery, load_public_key(args.public_key))
+        snapshot, origin = cache.refresh(fetch)
+        pipeline = FacePipeline.load()
+        gallery = AlertGallery(
+            snapshot, model_id=pipeline.embedder.model_id, version=pipeline.embedder.version
+        )
+        log.info("alert gallery version %d from %s: %d entries", snapshot.version, origin, len(gallery))
+        sink: AlarmSink = OutboxAlarmSink(Outbox(args.outbox)) if args.outbox else AlarmDirectory(args.alarms)
+        watcher = CctvWatcher(
+            args.camera_id, pipeline, gallery, sink, config=WatchConfig(threshold=args.threshold)
+        )
+        with OpenCvSource(args.source) as source:
+            stats = watcher.run(source, max_frames=args.max_frames, on_alarm=_log_alarm)
+    except CctvError as exc:
+        log.error("%s", exc)
+        return 1
+    print(json.dumps(asdict(stats)))
+    return 0
+
+
+def _log_alarm(alarm: CctvFaceAlarm) -> None:
+    log.warning(
+        "ALARM camera=%s entry=%s score=%.3f track=%d",
+        alarm.camera_id,
+        alarm.entry_id,
+        alarm.score,
+        alarm.track_id,
+    )

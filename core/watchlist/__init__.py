@@ -36,18 +36,29 @@ from core.watchlist.model import (
     WatchlistEntry,
 )
 from core.watchlist.normalise import canonical_name, document_key, name_tokens
+from core.watchlist.snapshot import (
+    Delta,
+    Snapshot,
+    apply_delta,
+    sign_delta,
+    sign_snapshot,
+    verify_delta,
+    verify_snapshot,
+)
 
 __all__ = [
     "KNOWN_LISTS",
     "PENANGKALAN",
     "PENCEGAHAN",
     "CsvParseResult",
+    "Delta",
     "Hit",
     "MatchConfig",
     "NameMatch",
     "PartialDate",
     "Query",
     "RowError",
+    "Snapshot",
     "SnapshotError",
     "SnapshotSignatureError",
     "Verdict",
@@ -56,11 +67,16 @@ __all__ = [
     "WatchlistEntry",
     "WatchlistError",
     "WatchlistIndex",
+    "apply_delta",
     "canonical_name",
     "document_key",
     "load_entries_csv",
     "name_similarity",
     "name_tokens",
     "parse_entries_csv",
+    "sign_delta",
+    "sign_snapshot",
+    "verify_delta",
+    "verify_snapshot",
     "write_entries_csv",
 ]

@@ -241,6 +241,10 @@ class GateFlow(Machine):
         awaiting_document.to(admitting, on="document_read"),
         awaiting_document.to(out_of_service, on="service_suspended"),
         awaiting_document.to(intrusion_hold, on="wrong_way"),
+        # Someone in the lane with no accepted document (or still there after a reset): alarm, hold.
+        from_any((awaiting_document, document_rejected), intrusion_hold, on="passenger_entered"),
+        from_any((awaiting_document, document_rejected), intrusion_hold, on="second_body"),
+        awaiting_document.to(intrusion_hold, on="lane_occupied"),
         document_rejected.to(awaiting_document, on=TIMED_OUT),
         document_rejected.to(awaiting_document, on="document_removed"),
         # Step 4: the entrance opens (1 s) and closes once the passenger is inside, never on a person.
@@ -471,7 +475,9 @@ class GateFlow(Machine):
         self.ports.entry.lock()
         self.entry_locked = True
         self.ports.display.show("scan_passport")
-        if self.stop_reasons:
+        if self.is_lane_occupied:
+            self.send("lane_occupied")
+        elif self.stop_reasons:
             # Outbox full, a fault or a supervisor's order arrived while a passenger was inside: the
             # lane finished that passenger first and takes no new one.
             self.send("service_suspended")

@@ -342,10 +342,20 @@ class WatchlistIndex:
 
     def match(self, query: Query, *, today: date, lists: Iterable[str] | None = None) -> list[Hit]:
         """Hits for ``query`` among entries valid on ``today`` (and on ``lists``, if given), best first."""
-        cfg = self.config
         qtokens = name_tokens(query.full_name)
         year = query.birth_date.year if query.birth_date else 0
-        name_ids = self._name_candidates(qtokens, year)
+        return self.score_candidates(query, self._name_candidates(qtokens, year), today=today, lists=lists)
+
+    def name_strings(self) -> list[str]:
+        """The canonical form of every indexed name, by name id."""
+        return self._names
+
+    def score_candidates(
+        self, query: Query, name_ids: IntArray, *, today: date, lists: Iterable[str] | None = None
+    ) -> list[Hit]:
+        """Score the given candidate names (plus document-number matches) exactly as ``match`` does."""
+        cfg = self.config
+        qtokens = name_tokens(query.full_name)
         doc_eids = (
             self._document_entries(query.document_number) if query.document_number else np.zeros(0, np.int64)
         )

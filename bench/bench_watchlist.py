@@ -1,0 +1,134 @@
+"""Watch-list benchmark (issue 7): 1,000,000 synthetic entries, the blocking index against a rapidfuzz
+brute-force scan of the same list, and the signed snapshot a gate loads.
+
+    .venv/bin/python bench/bench_watchlist.py [--count 1000000] [--per-kind 200] [--brute 80]
+
+Everything is generated here, deterministically (seeded): the list with
+``core.watchlist.synthetic.synthetic_entries`` and the labelled queries with ``labelled_variants``.
+The brute force scores *every* listed name with ``rapidfuzz.fuzz.token_set_ratio`` (C, one call per
+query over all names), keeps those >= 50, and passes them to the same scorer as the index; it runs on
+an evenly spread subset of the queries because a full pass costs about a second per query.
+Prints Markdown; results are copied by hand into bench/results/watchlist.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import statistics
+import time
+from datetime import date
+
+import numpy as np
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rapidfuzz import fuzz, process
+
+from core.watchlist import Snapshot, WatchlistIndex, name_tokens, sign_snapshot, verify_snapshot
+from core.watchlist.evaluate import Evaluation
+from core.watchlist.synthetic import labelled_variants, synthetic_entries
+
+TODAY = date(2026, 11, 22)
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def pct(values: list[float], p: float) -> float:
+    return float(np.percentile(np.asarray(values), p))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--count", type=int, default=1_000_000)
+    ap.add_argument("--per-kind", type=int, default=200)
+    ap.add_argument("--brute", type=int, default=80)
+    ap.add_argument("--skip-snapshot", action="store_true")
+    args = ap.parse_args()
+
+    base = rss_mib()
+    t0 = time.perf_counter()
+    entries = list(synthetic_entries(args.count, seed=7, today=TODAY))
+    t_gen = time.perf_counter() - t0
+    after_entries = rss_mib()
+    t0 = time.perf_counter()
+    index = WatchlistIndex.build(entries)
+    t_build = time.perf_counter() - t0
+    gc.collect()
+    after_index = rss_mib()
+    print(f"entries: {len(entries):,}; generated in {t_gen:.1f} s")
+    print(f"index build: {t_build:.1f} s")
+    print(
+        f"RSS: start {base:.0f} MiB, with entries {after_entries:.0f} MiB, with index {after_index:.0f} MiB "
+        f"(index alone {after_index - after_entries:.0f} MiB)"
+    )
+
+    labelled = labelled_variants(entries, args.per_kind, seed=8, today=TODAY)
+    for lq in labelled[:50]:  # warm caches the same way a running gate has them
+        index.match(lq.query, today=TODAY)
+    lat: list[float] = []
+    ev = Evaluation()
+    for lq in labelled:
+        t = time.perf_counter()
+        hits = index.match(lq.query, today=TODAY)
+        lat.append((time.perf_counter() - t) * 1000)
+        ev.add(lq, hits)
+    print(f"\nqueries: {len(lat)}; latency ms: median {statistics.median(lat):.3f}, p90 {pct(lat, 90):.3f}, "
+          f"p99 {pct(lat, 99):.3f}, max {max(lat):.3f}")  # fmt: skip
+    d = ev.to_dict()
+    print(f"recall {d['recall']:.4f} ({ev.found}/{ev.positives}); precision {d['precision']:.4f}; "
+          f"false-alarm rate on negatives {d['false_alarm_rate']:.4f}; "
+          f"identik on negatives {ev.identik_on_negatives}")  # fmt: skip
+    print("\n| kind | ok | total |\n|---|---|---|")
+    for kind, v in sorted(ev.by_kind.items()):
+        print(f"| {kind} | {v[0]} | {v[1]} |")
+
+    # Brute force on an evenly spread subset, same scorer.
+    step = max(1, len(labelled) // args.brute)
+    subset = labelled[::step][: args.brute]
+    names = index.name_strings()
+    ev_idx, ev_bf = Evaluation(), Evaluation()
+    t_idx = t_bf = 0.0
+    for lq in subset:
+        t = time.perf_counter()
+        hits = index.match(lq.query, today=TODAY)
+        t_idx += time.perf_counter() - t
+        ev_idx.add(lq, hits)
+        t = time.perf_counter()
+        q = " ".join(name_tokens(lq.query.full_name))
+        found = process.extract(q, names, scorer=fuzz.token_set_ratio, score_cutoff=50, limit=None)
+        ids = np.asarray(sorted(i for _, _, i in found), dtype=np.int64)
+        bf_hits = index.score_candidates(lq.query, ids, today=TODAY)
+        t_bf += time.perf_counter() - t
+        ev_bf.add(lq, bf_hits)
+    n = len(subset)
+    print(f"\nbrute force subset: {n} queries")
+    print(f"index mean {t_idx / n * 1000:.3f} ms/query, brute force mean {t_bf / n * 1000:.1f} ms/query, "
+          f"ratio {t_bf / t_idx:.0f}x")  # fmt: skip
+    print(f"recall index {ev_idx.recall:.4f} vs brute force {ev_bf.recall:.4f} "
+          f"(difference {ev_bf.recall - ev_idx.recall:+.4f}); precision index {ev_idx.precision:.4f} "
+          f"vs brute force {ev_bf.precision:.4f}")  # fmt: skip
+
+    if args.skip_snapshot:
+        return
+    key = Ed25519PrivateKey.generate()
+    snap = Snapshot(1, tuple(entries))
+    t = time.perf_counter()
+    data = sign_snapshot(snap, key)
+    t_sign = time.perf_counter() - t
+    del entries, snap, index, names
+    gc.collect()
+    t = time.perf_counter()
+    loaded = verify_snapshot(data, key.public_key())
+    t_load = time.perf_counter() - t
+    t = time.perf_counter()
+    WatchlistIndex.build(loaded.entries)
+    t_rebuild = time.perf_counter() - t
+    print(f"\nsnapshot: {len(data) / 2**20:.1f} MiB compressed; sign {t_sign:.1f} s; "
+          f"verify + decode {t_load:.1f} s; index build after load {t_rebuild:.1f} s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

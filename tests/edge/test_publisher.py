@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.clock import ManualClock
+from core.clock import ManualClock, SystemClock
 from edge import codec
 from edge.link import LinkConfig, MqttLink
 from edge.outbox import Outbox
@@ -29,14 +29,22 @@ def _event(publisher: EventPublisher, n: int) -> str:
 def gate(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[EventPublisher, MqttLink]]:
     link = MqttLink(LinkConfig(url=mosquitto.url, client_id=DEVICE, reconnect_min_s=1, reconnect_max_s=2))
     outbox = Outbox(tmp_path / "outbox.db")
+    # The real clock: the periodic replay covers a central that subscribes after the gate reconnected
+    # (a killed broker forgets sessions it had not saved).
     publisher = EventPublisher(
-        outbox, link, ack_topic=codec.ack_topic(DEVICE), decode_ack=codec.decode_ack, clock=ManualClock()
+        outbox,
+        link,
+        ack_topic=codec.ack_topic(DEVICE),
+        decode_ack=codec.decode_ack,
+        clock=SystemClock(),
+        replay_interval_s=1.0,
     )
     link.when_connected = publisher.replay
     publisher.start()
     link.start()
     assert link.wait_for_connection(10)
     yield publisher, link
+    publisher.close()
     link.close()
     outbox.close()
 
@@ -67,21 +75,40 @@ def test_events_stay_stored_while_central_does_not_ack(
         peer.close()
 
 
-def test_events_written_while_the_broker_is_down_arrive_after_it_returns(
+def test_events_written_while_the_broker_is_stopped_are_replayed_in_order(
     mosquitto: MosquittoBroker, gate: tuple[EventPublisher, MqttLink]
 ) -> None:
     publisher, link = gate
     peer = CentralPeer(mosquitto.url, DEVICE).start()
     try:
-        mosquitto.kill()
+        mosquitto.stop()
         assert wait_until(lambda: not link.is_connected)
         ids = [_event(publisher, n) for n in range(20)]
         assert publisher.outbox.depth() == 20
         mosquitto.start()
         assert peer.wait_for(set(ids), timeout=30)
         assert wait_until(lambda: publisher.outbox.depth() == 0, timeout=30)
-        first_seen = list(dict.fromkeys(i for i in peer.ordered_ids() if i in set(ids)))
-        assert first_seen == ids, "replay keeps append order"
+        # Each replay pass publishes in append order; a pass may be cut short by a reconnect and a
+        # later pass repeats it, so the guarantee is an in-order run of all ids within what arrived.
+        received = iter(peer.ordered_ids())
+        assert all(any(r == i for r in received) for i in ids), "replay keeps append order"
+    finally:
+        peer.close()
+
+
+def test_nothing_is_lost_when_the_broker_is_killed(
+    mosquitto: MosquittoBroker, gate: tuple[EventPublisher, MqttLink]
+) -> None:
+    publisher, link = gate
+    peer = CentralPeer(mosquitto.url, DEVICE).start()
+    try:
+        before = [_event(publisher, n) for n in range(5)]
+        mosquitto.kill()
+        assert wait_until(lambda: not link.is_connected)
+        during = [_event(publisher, n) for n in range(5, 15)]
+        mosquitto.start()
+        assert peer.wait_for(set(before + during), timeout=30)
+        assert wait_until(lambda: publisher.outbox.depth() == 0, timeout=30)
     finally:
         peer.close()
 

@@ -82,3 +82,12 @@ def decode_ack(payload: bytes) -> list[str]:
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise ValueError("stored-events ack must carry event_ids, a list of strings")
     return ids
+
+
+def encode_status_offline(device_id: str) -> bytes:
+    """The retained last will: central marks the gate offline when the broker loses it."""
+    packed: bytes = msgpack.packb(
+        {"schema": SCHEMA_VERSION, "kind": "status", "device_id": device_id, "online": False},
+        use_bin_type=True,
+    )
+    return packed

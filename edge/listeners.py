@@ -1,0 +1,106 @@
+"""Listeners on the gate flow: outbox writes, structured logs and Prometheus metrics.
+
+The flow only decides (STYLE.md); what it decided reaches central, the log and the metrics here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from edge import codec
+from edge.errors import OutboxFullError
+from edge.flow import Fact, GateFlow
+from edge.machine import TransitionRecord
+from edge.publisher import EventPublisher
+
+log = logging.getLogger("edge.flow")
+
+
+class OutboxWriter:
+    """Every fact becomes an event in the outbox (then MQTT); a full outbox stops the gate."""
+
+    def __init__(self, publisher: EventPublisher, device_id: str) -> None:
+        self.publisher = publisher
+        self.device_id = device_id
+        self.when_full: Callable[[], None] | None = None
+
+    def on_fact(self, flow: GateFlow, fact: Fact) -> None:
+        event_id = codec.new_event_id()
+        payload = codec.encode_event(fact.kind, event_id, self.device_id, flow.clock.now(), dict(fact.fields))
+        try:
+            self.publisher.emit(codec.event_topic(self.device_id, fact.kind), payload, event_id=event_id)
+        except OutboxFullError:
+            # The reserve below the hard limit should make this unreachable; never drop silently.
+            log.critical(
+                json.dumps({"msg": "outbox full, event not stored", "kind": fact.kind, "id": event_id})
+            )
+            if self.when_full is not None:
+                self.when_full()
+
+
+class JsonLog:
+    """One JSON line per transition and fact (SOP A08 SLA: every stage is timestamped)."""
+
+    def on_transition(self, flow: GateFlow, record: TransitionRecord) -> None:
+        log.info(
+            json.dumps(
+                {
+                    "gate": flow.gate_id,
+                    "event": record.event,
+                    "from": record.source,
+                    "to": record.target,
+                    "t": round(record.at, 4),
+                }
+            )
+        )
+
+    def on_fact(self, flow: GateFlow, fact: Fact) -> None:
+        log.info(json.dumps({"gate": flow.gate_id, "fact": fact.kind, **_jsonable(dict(fact.fields))}))
+
+
+def _jsonable(fields: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(fields, default=str))  # type: ignore[no-any-return]
+
+
+class Metrics:
+    """Passengers, outcomes, step durations, state, alarms; outbox depth and link state are gauges
+    the runtime sets. Registered on its own registry so several gates can run in one process."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.passengers = Counter("gate_passengers", "passengers by outcome", ["outcome"], registry=r)
+        self.rejected = Counter(
+            "gate_rejected_documents", "documents refused at the scan", ["reason"], registry=r
+        )
+        self.alarms = Counter("gate_alarms", "alarms raised", ["alarm"], registry=r)
+        self.steps = Histogram(
+            "gate_step_seconds", "seconds from document read to each step", ["step"],
+            buckets=(0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60), registry=r,
+        )  # fmt: skip
+        self.state = Gauge("gate_state", "1 for the current flow state", ["state"], registry=r)
+        self.outbox_depth = Gauge("gate_outbox_depth", "events waiting for central's ack", registry=r)
+        self.link_up = Gauge("gate_link_connected", "1 when the MQTT link is connected", registry=r)
+        self.watchlist_age = Gauge("gate_watchlist_age_seconds", "age of the watch-list snapshot", registry=r)
+        self._current = ""
+
+    def on_transition(self, flow: GateFlow, record: TransitionRecord) -> None:
+        if self._current:
+            self.state.labels(self._current).set(0)
+        self._current = record.target
+        self.state.labels(record.target).set(1)
+
+    def on_fact(self, flow: GateFlow, fact: Fact) -> None:
+        if fact.kind == "crossing":
+            self.passengers.labels(fact.fields["outcome"]).inc()
+            for step, seconds in dict(fact.fields.get("timings", {})).items():
+                self.steps.labels(step).observe(float(seconds))
+        elif fact.kind == "rejected_attempt":
+            self.rejected.labels(fact.fields["reason"]).inc()
+        elif fact.kind == "alarm" and fact.fields.get("raised"):
+            self.alarms.labels(fact.fields["alarm"]).inc()

@@ -79,7 +79,8 @@ def main() -> int:
     p50 = statistics.median(samples) * 1000
     p95 = samples[int(len(samples) * 0.95) - 1] * 1000
     print(
-        f"passages={args.passages} outbox={args.outbox} p50={p50:.3f} ms p95={p95:.3f} ms max={samples[-1] * 1000:.3f} ms"
+        f"passages={args.passages} outbox={args.outbox} "
+        f"p50={p50:.3f} ms p95={p95:.3f} ms max={samples[-1] * 1000:.3f} ms"
     )
     return 0
 

@@ -7,6 +7,7 @@ docs are generated from these.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from core.wire.ids import event_id_from_parts
 from core.wire.messages import (
@@ -206,3 +207,14 @@ def examples() -> dict[str, Message]:
         ),
     ]
     return {type(item).TYPE: item for item in items}
+
+
+M = TypeVar("M", bound=Message)
+
+
+def example_of(cls: type[M]) -> M:
+    """The example of one message class, typed as that class (handy in other packages' tests)."""
+    item = examples()[cls.TYPE]
+    if not isinstance(item, cls):
+        raise TypeError(f"the example for {cls.TYPE!r} is a {type(item).__name__}, not a {cls.__name__}")
+    return item

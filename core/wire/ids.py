@@ -44,23 +44,24 @@ class EventIdGenerator:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last_ms = -1
+        self._last_clock_ms = -1  # the time given for the first id of the current run
+        self._last_ms = -1  # the time written into the last id (ahead of the clock after borrowing)
         self._counter = 0
 
     def new(self, at: datetime | None = None) -> str:
         ms = _unix_ms(at if at is not None else datetime.now(UTC))
         with self._lock:
-            if ms == self._last_ms:
-                self._counter += 1
-                if self._counter > 0xFFF:
+            if self._last_clock_ms <= ms <= self._last_ms:
+                # Same millisecond as the last id (or within the ms borrowed after it): count on.
+                ms, counter = self._last_ms, self._counter + 1
+                if counter > 0xFFF:
                     # 4,096 ids in one millisecond: borrow the next millisecond rather than lose order.
-                    ms += 1
-                    self._counter = 0
+                    ms, counter = ms + 1, 0
             else:
                 # A fresh random start with the top bit clear leaves room for >2,000 ids per ms.
-                self._counter = int.from_bytes(os.urandom(2), "big") & 0x7FF
-            self._last_ms = ms
-            counter = self._counter
+                counter = int.from_bytes(os.urandom(2), "big") & 0x7FF
+                self._last_clock_ms = ms
+            self._last_ms, self._counter = ms, counter
         return event_id_from_parts(ms, counter, int.from_bytes(os.urandom(8), "big"))
 
 

@@ -89,7 +89,7 @@ class FingerprintModule:
     ) -> None:
         self.url = url
         self.address = address
-        self.timeout = timeout
+        self._timeout = timeout
         self.packet_size = packet_size
         self._decoder = ZfmDecoder()
         self._pending: deque[Packet | FrameError] = deque()
@@ -98,6 +98,16 @@ class FingerprintModule:
         self._serial: Any = serial.serial_for_url(url, baudrate=baudrate, timeout=timeout)
         if verify_password:
             self.verify_password(password)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for each answer."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self._timeout = seconds
+        self._serial.timeout = seconds
 
     # -- the wire -------------------------------------------------------------------------------------
     def _send(self, packet: Packet) -> None:

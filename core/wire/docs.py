@@ -7,9 +7,11 @@ current (a test runs the check).
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import re
+import typing
 
 from core.wire.codec import to_jsonable
 from core.wire.examples import examples
@@ -95,11 +97,47 @@ def render_message(type_name: str, example: Message) -> str:
     return "\n".join(out)
 
 
+def nested_structures() -> list[type]:
+    """The dataclasses used inside registered messages, in order of first use."""
+    found: list[type] = []
+
+    def visit(cls: type) -> None:
+        for info in struct_codec(cls).fields:
+            for tp in _types_in(info.type):
+                if dataclasses.is_dataclass(tp) and isinstance(tp, type) and tp not in found:
+                    found.append(tp)
+                    visit(tp)
+
+    for cls in MESSAGE_TYPES.values():
+        visit(cls)
+    return found
+
+
+def _types_in(tp: object) -> list[object]:
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) is typing.Annotated:
+        return _types_in(args[0])
+    return [tp] + [t for a in args for t in _types_in(a)]
+
+
+def render_structure(cls: type) -> str:
+    prose, _ = docstring_parts(cls)
+    out = [f"### {cls.__name__}", "", prose, "", "| field | type | required |", "|---|---|---|"]
+    for info in struct_codec(cls).fields:
+        label = info.conv.label.replace("|", "\\|")
+        out.append(f"| `{info.name}` | {label} | {'yes' if info.required else 'no'} |")
+    out.append("")
+    return "\n".join(out)
+
+
 def render_reference() -> str:
-    """The generated block: the topic table and every registered message with an example."""
+    """The generated block: the topic table, every registered message with an example, and the
+    structures nested in them."""
     samples = examples()
     parts = [BEGIN, "", "## Topics", "", render_topics(), "", "## Messages", ""]
     parts += [render_message(name, samples[name]) for name in MESSAGE_TYPES if name in samples]
+    parts += ["## Nested structures", ""]
+    parts += [render_structure(cls) for cls in nested_structures()]
     parts.append(END)
     return "\n".join(parts)
 

@@ -1,14 +1,18 @@
 """The door controller at wire level: the real firmware on a virtual RP2040, with door-leaf physics.
 
-URL format: ``emu://doorctl[?name=<rig name>]`` (``DoorctlSerial``; the name defaults to ``doorctl``).
+URL format: ``emu://doorctl/NAME`` (also ``emu://doorctl?name=NAME``; the name defaults to ``doorctl``).
 A rig registered under that name with ``register_rig(name, clock)`` is used; otherwise one is created
-on the system clock, so a demo runs in real time. No other options are accepted.
+on the system clock, so a demo runs in real time. No other options are accepted. Importing this module
+registers the ``doorctl`` kind with the emulator's ``emu://`` handler (``emulator.devices``), so
+``serial.serial_for_url("emu://doorctl/lane1")`` works once ``emulator.devices.register()`` has run;
+``DoorctlSerial`` is the same port as a class, for code that builds its port directly.
 
 ``DoorControllerRig`` loads ``hal/firmware`` against the ``machine``/``utime`` shim, wires two door
 leaves to its pins (a driven motor moves the leaf; the leaf makes its position switches at the ends of
 travel) and exposes the controller's UART as bytes in and out. Time passes only through ``run(ms)``;
 bytes written reach the firmware at once, so an ACK is readable as soon as its command was written.
-The fire-alarm contact, obstruction sensors and a jammed leaf are faults a test or scenario can inject.
+The fire-alarm contact, obstruction sensors, a jammed leaf and a power cut are faults a test or scenario
+can inject; each lock is fail-safe (a maglock) or fail-secure (a strike), as ``lock_fail_secure`` says.
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ from __future__ import annotations
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from serial import SerialBase, SerialException
 
 from core.clock import Clock, SystemClock, Timer
+from emulator.devices.serialdev import SerialDevice, install, register_kind
 from hal.firmware.shim import Shim, load_firmware
 
 if TYPE_CHECKING:
@@ -58,32 +64,47 @@ class DoorControllerRig:
     """The firmware, its pins wired to two leaves, a fire contact and two obstruction sensors."""
 
     def __init__(
-        self, *, travel_ms: int = DEFAULT_TRAVEL_MS, poll_ms: int = DEFAULT_POLL_MS, start_ms: int = 0
+        self,
+        *,
+        travel_ms: int = DEFAULT_TRAVEL_MS,
+        poll_ms: int = DEFAULT_POLL_MS,
+        start_ms: int = 0,
+        lock_fail_secure: tuple[bool, bool] = (False, False),
     ) -> None:
         if travel_ms <= 0 or poll_ms <= 0:
             raise ValueError(f"travel_ms ({travel_ms}) and poll_ms ({poll_ms}) must be positive")
-        self.shim = Shim(start_ms)
-        self.firmware = load_firmware(self.shim)
-        ctl: Any = self.firmware.controller
-        self.pins: Any = ctl
-        self.controller: Any = ctl.DoorController(ctl.open_uart())
-        self.uart = self.shim.uart(ctl.UART_ID)
         self.poll_ms = poll_ms
+        self.lock_fail_secure = lock_fail_secure
         self.leaves = [Leaf(travel_ms), Leaf(travel_ms)]
         self.obstructed = [False, False]
         self.fire = False
         self.elapsed_ms = 0
+        self._boot(start_ms)
+
+    def _boot(self, start_ms: int) -> None:
+        """Power-up: a fresh firmware with every output low, as after a reset."""
+        self.shim = Shim(start_ms)
+        self.firmware = load_firmware(self.shim)
+        ctl: Any = self.firmware.controller
+        self.pins: Any = ctl
+        self.controller: Any = ctl.DoorController(ctl.open_uart(), self.lock_fail_secure)
+        self.uart = self.shim.uart(ctl.UART_ID)
+        self.powered = True
         self._wire_inputs()
 
     # Bytes ---------------------------------------------------------------------------------------
 
     def write(self, data: bytes) -> None:
         """Bytes from the board; the firmware handles them at once (no time passes)."""
+        if not self.powered:
+            return  # an unpowered controller hears nothing
         self.uart.inject(data)
         self.controller.poll()
 
     def read(self) -> bytes:
         """Everything the firmware has sent since the last read."""
+        if not self.powered:
+            return b""
         return self.uart.drain()
 
     # Time ----------------------------------------------------------------------------------------
@@ -95,9 +116,10 @@ class DoorControllerRig:
             dt = min(self.poll_ms, remaining)
             for leaf, state in enumerate(self.leaves):
                 state.move(dt, self.motor_on(leaf), self.motor_opening(leaf))
-            self._wire_inputs()
-            self.shim.advance(dt)
-            self.controller.poll()
+            if self.powered:
+                self._wire_inputs()
+                self.shim.advance(dt)
+                self.controller.poll()
             self.elapsed_ms += dt
             remaining -= dt
 
@@ -115,16 +137,42 @@ class DoorControllerRig:
         """The leaf stops moving whatever its motor does (something wedged in the hinge)."""
         self.leaves[leaf].jammed = jammed
 
+    def cut_power(self) -> None:
+        """The controller, motors and locks lose power: nothing moves, each lock takes its unpowered
+        state (a fail-safe lock frees the leaf, a fail-secure lock holds it) and the UART goes silent."""
+        self.powered = False
+
+    def restore_power(self) -> None:
+        """Power returns: the controller boots afresh (outputs low, heartbeat rule from the start)."""
+        if not self.powered:
+            self._boot(0)
+
+    def push_open(self, leaf: int) -> bool:
+        """A person pushes the leaf by hand; it swings open unless latched or jammed. Returns whether
+        it moved. Only a closed leaf can be latched."""
+        state = self.leaves[leaf]
+        if state.jammed or (state.is_closed and self.lock_engaged(leaf)):
+            return False
+        state.position = 1.0
+        if self.powered:
+            self._wire_inputs()
+        return True
+
     # Outputs, as the pins show them -------------------------------------------------------------
 
     def motor_on(self, leaf: int) -> bool:
-        return self.shim.output(self.pins.PINS_MOTOR_ON[leaf]) == 1
+        return self.powered and self.shim.output(self.pins.PINS_MOTOR_ON[leaf]) == 1
 
     def motor_opening(self, leaf: int) -> bool:
-        return self.shim.output(self.pins.PINS_MOTOR_OPEN[leaf]) == 1
+        return self.powered and self.shim.output(self.pins.PINS_MOTOR_OPEN[leaf]) == 1
+
+    def lock_energised(self, leaf: int) -> bool:
+        return self.powered and self.shim.output(self.pins.PINS_LOCK[leaf]) == 1
 
     def lock_engaged(self, leaf: int) -> bool:
-        return self.shim.output(self.pins.PINS_LOCK[leaf]) == 1
+        """Whether the lock holds: a fail-safe lock while energised, a fail-secure one while not."""
+        energised = self.lock_energised(leaf)
+        return not energised if self.lock_fail_secure[leaf] else energised
 
     def _wire_inputs(self) -> None:
         pins = self.pins
@@ -183,11 +231,16 @@ class RigPort:
 
 
 class ClockedRig:
-    """Keeps a rig's time in step with a ``core.clock.Clock`` (a ``ManualClock`` in tests)."""
+    """Keeps a rig's time in step with a ``core.clock.Clock`` (a ``ManualClock`` in tests).
+
+    ``after_tick`` (if set) is called after every step of rig time, e.g. to pass the controller's
+    output on to a connected serial host.
+    """
 
     def __init__(self, port: RigPort, clock: Clock) -> None:
         self.port = port
         self.clock = clock
+        self.after_tick: Callable[[], None] | None = None
         self._last = clock.monotonic()
         self._timer: Timer | None = None
         self._stopped = False
@@ -211,7 +264,37 @@ class ClockedRig:
         if elapsed > 0:
             self._last += elapsed / 1000
             self.port.run(elapsed)
+            if self.after_tick is not None:
+                self.after_tick()
         self._schedule()
+
+
+class RigSerialDevice(SerialDevice):
+    """A clocked rig as an ``emu://doorctl/NAME`` device of the emulator's serial handler.
+
+    Bytes the host writes reach the firmware at once; what the firmware sends is passed on after
+    each write and after each step of rig time, while a host is connected.
+    """
+
+    kind = "doorctl"
+
+    def __init__(self, driver: ClockedRig | None = None) -> None:
+        super().__init__()
+        if driver is None:
+            driver = ClockedRig(RigPort(DoorControllerRig()), SystemClock()).start()
+        self.driver = driver
+        self.driver.after_tick = self.flush
+
+    def receive(self, data: bytes) -> None:
+        self.driver.port.write(data)
+        self.flush()
+
+    def flush(self) -> None:
+        port = self.driver.port
+        if self.connected:
+            data = port.read(port.in_waiting)
+            if data:
+                self.send(data)
 
 
 _RIGS: dict[str, ClockedRig] = {}
@@ -225,7 +308,8 @@ def register_rig(name: str, clock: Clock, **rig_options: Any) -> ClockedRig:
             raise ValueError(f"a door-controller rig named {name!r} exists; unregister_rig() it first")
         driver = ClockedRig(RigPort(DoorControllerRig(**rig_options)), clock).start()
         _RIGS[name] = driver
-        return driver
+    install(RigSerialDevice.kind, name, RigSerialDevice(driver))
+    return driver
 
 
 def unregister_rig(name: str) -> None:
@@ -260,12 +344,15 @@ class DoorctlSerial(SerialBase):
         """The rig name in ``url``; unknown hosts or options are refused."""
         parts = urllib.parse.urlsplit(url)
         if parts.scheme != "emu" or parts.netloc != "doorctl":
-            raise SerialException(f"expected emu://doorctl[?name=...], got {url!r}")
+            raise SerialException(f"expected emu://doorctl[/NAME], got {url!r}")
         options = urllib.parse.parse_qs(parts.query)
         unknown = set(options) - {"name"}
         if unknown:
             raise SerialException(f"unknown option(s) {sorted(unknown)} in {url!r}; only 'name' is accepted")
-        return options.get("name", ["doorctl"])[0]
+        path_name = parts.path.strip("/")
+        if path_name and "name" in options:
+            raise SerialException(f"{url!r} names the rig twice; use emu://doorctl/NAME")
+        return path_name or options.get("name", ["doorctl"])[0]
 
     def close(self) -> None:
         self.is_open = False
@@ -302,3 +389,11 @@ class DoorctlSerial(SerialBase):
     def _check_open(self) -> None:
         if not self.is_open:
             raise SerialException("the emu://doorctl port is closed; open() it first")
+
+
+def _default_device() -> RigSerialDevice:
+    """``emu://doorctl/NAME`` for a name nobody registered: a rig in real time."""
+    return RigSerialDevice()
+
+
+register_kind(RigSerialDevice.kind, _default_device)

@@ -22,16 +22,24 @@ hal.doorctl.CommandRefusedError: the door controller refused SET_LEAF: INTERLOCK
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Protocol
 
-from hal.errors import DeviceTimeoutError, DoorError
+from core.clock import Clock, Timer
+from hal.door import FailMode, Motion
+from hal.errors import BoardConfigError, DeviceTimeoutError, DoorError
 from hal.firmware import protocol as p
 
 DEFAULT_ACK_TIMEOUT_S = 0.5
+# The driver reads the controller's reports this often; the firmware reacts to the switches by itself
+# within one 5 ms loop, so this only bounds how late GateDoor hears of a change.
+DEFAULT_POLL_INTERVAL_S = 0.02
+# Well within the firmware's default heartbeat timeout (1.5 s), so a missed tick or two is harmless.
+DEFAULT_HEARTBEAT_INTERVAL_S = 0.25
 
 
 class DoorControllerError(DoorError):
@@ -129,6 +137,8 @@ class ControllerState:
     fire_alarm: bool
     latched_fault: FaultReport | None
     leaves: tuple[LeafState, LeafState]
+    # Per leaf: the controller drives a fail-secure lock (its ``LOCK_FAIL_SECURE`` wiring constant).
+    lock_fail_secure: tuple[bool, bool] = (False, False)
 
 
 class SerialPort(Protocol):
@@ -166,11 +176,22 @@ def decode_state(payload: bytes) -> ControllerState:
         for i in range(p.LEAF_COUNT)
     )
     latched = None if fault == p.FAULT_NONE else FaultReport(_fault(fault), _leaf(fault_leaf), detail)
-    return ControllerState(Mode(mode), fire, latched, (leaves[0], leaves[1]))
+    lock_types = p.decode_lock_types(payload)
+    return ControllerState(
+        Mode(mode),
+        fire,
+        latched,
+        (leaves[0], leaves[1]),
+        (bool(lock_types & 1), bool(lock_types & 2)),
+    )
 
 
 class DoorControllerLink:
-    """Commands, state and faults of one door controller over ``port``; see the module docstring."""
+    """Commands, state and faults of one door controller over ``port``; see the module docstring.
+
+    Thread-safe: a timer thread may poll while the gate flow sends commands. Several parties (the two
+    leaves' drivers) can follow state reports with ``add_state_listener``.
+    """
 
     def __init__(self, port: SerialPort, *, ack_timeout_s: float = DEFAULT_ACK_TIMEOUT_S) -> None:
         self._port = port
@@ -182,6 +203,19 @@ class DoorControllerLink:
         self.faults: list[FaultReport] = []
         self.when_fault: Callable[[FaultReport], None] | None = None
         self.when_state_changed: Callable[[ControllerState], None] | None = None
+        self._listeners: list[Callable[[ControllerState], None]] = []
+        self._unawaited: set[int] = set()
+        self._io = threading.RLock()
+
+    def add_state_listener(self, listener: Callable[[ControllerState], None]) -> None:
+        """Call ``listener`` with every state report that differs from the previous one."""
+        with self._io:
+            self._listeners.append(listener)
+
+    def remove_state_listener(self, listener: Callable[[ControllerState], None]) -> None:
+        with self._io:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
 
     @property
     def state(self) -> ControllerState:
@@ -194,17 +228,26 @@ class DoorControllerLink:
 
     def poll(self) -> None:
         """Read and handle everything the controller has sent."""
-        waiting = self._port.in_waiting
-        if waiting:
-            self._receive(self._port.read(waiting))
+        with self._io:
+            waiting = self._port.in_waiting
+            if waiting:
+                self._receive(self._port.read(waiting))
 
     def heartbeat(self) -> None:
         """Tell the controller the board is alive (call well within the configured timeout)."""
-        self._seq = (self._seq + 1) & 0xFFFF
-        self._port.write(p.encode_frame(p.MSG_HEARTBEAT, p.encode_seq(self._seq)))
+        with self._io:
+            self._seq = (self._seq + 1) & 0xFFFF
+            self._port.write(p.encode_frame(p.MSG_HEARTBEAT, p.encode_seq(self._seq)))
 
     def set_leaf(self, leaf: Leaf, target: Target) -> None:
         self._command("SET_LEAF", p.MSG_SET_LEAF, bytes([leaf, target]))
+
+    def send_leaf(self, leaf: Leaf, target: Target) -> None:
+        """``set_leaf`` without waiting for (or checking) the ACK: for a controller that may be gone."""
+        with self._io:
+            self._seq = (self._seq + 1) & 0xFFFF
+            self._unawaited.add(self._seq)
+            self._port.write(p.encode_frame(p.MSG_SET_LEAF, p.encode_seq(self._seq) + bytes([leaf, target])))
 
     def configure(
         self,
@@ -242,7 +285,12 @@ class DoorControllerLink:
         return faults
 
     def _command(self, name: str, msg_type: int, rest: bytes) -> None:
+        with self._io:
+            self._command_locked(name, msg_type, rest)
+
+    def _command_locked(self, name: str, msg_type: int, rest: bytes) -> None:
         self._seq = (self._seq + 1) & 0xFFFF
+        self._unawaited.discard(self._seq)
         seq = self._seq
         self._port.write(p.encode_frame(msg_type, p.encode_seq(seq) + rest))
         # I/O timeout on the wall clock, like pyserial's own read timeouts (not flow timing).
@@ -271,16 +319,186 @@ class DoorControllerLink:
     def _handle(self, msg_type: int, payload: bytes) -> None:
         if msg_type == p.MSG_ACK:
             seq, result = p.decode_ack(payload)
-            self._acks[seq] = Result(result)
+            if seq in self._unawaited:
+                self._unawaited.discard(seq)  # nobody waits for it (send_leaf)
+            else:
+                self._acks[seq] = Result(result)
         elif msg_type == p.MSG_STATE:
             state = decode_state(payload)
             changed = state != self._state
             self._state = state
-            if changed and self.when_state_changed is not None:
-                self.when_state_changed(state)
+            if changed:
+                if self.when_state_changed is not None:
+                    self.when_state_changed(state)
+                for listener in list(self._listeners):
+                    listener(state)
         elif msg_type == p.MSG_FAULT:
             fault, leaf, detail = p.decode_fault(payload)
             report = FaultReport(_fault(fault), _leaf(leaf), detail)
             self.faults.append(report)
             if self.when_fault is not None:
                 self.when_fault(report)
+
+
+_TARGET_OF_MOTION = {Motion.OPENING: Target.OPEN, Motion.CLOSING: Target.CLOSED, Motion.STOPPED: Target.HOLD}
+
+
+class ControllerDoorDriver:
+    """One leaf of a door controller as a ``hal.door.DoorDriver``: ``GateDoor``'s policy on the firmware.
+
+    ``drive(OPENING/CLOSING/STOPPED)`` asks for targets ``OPEN/CLOSED/HOLD`` (``STOPPED`` keeps an
+    engaged lock engaged); ``set_locked(True)`` asks for ``LOCKED``, ``set_locked(False)`` for ``CLOSED``
+    if the leaf is locked. Switches, lock and obstruction are read from the controller's state reports.
+    The controller's own rules stay in force underneath, so a command can be refused
+    (``CommandRefusedError``: interlock, fire mode), and ``ControllerTimeoutError`` means no controller
+    answered.
+
+    A timer on ``clock`` polls the link every ``poll_interval_s`` and sends a heartbeat every
+    ``heartbeat_interval_s``; the listener is called from that timer when a state report changed
+    (never from inside a command, so ``GateDoor`` is not re-entered half-way through a move).
+    ``fail_mode`` must match the lock the controller drives (its ``LOCK_FAIL_SECURE``): the driver
+    checks it against the controller's report and refuses a mismatch.
+    """
+
+    def __init__(
+        self,
+        link: DoorControllerLink,
+        leaf: Leaf,
+        clock: Clock,
+        *,
+        fail_mode: FailMode | str = FailMode.SAFE,
+        poll_interval_s: float = DEFAULT_POLL_INTERVAL_S,
+        heartbeat_interval_s: float = DEFAULT_HEARTBEAT_INTERVAL_S,
+    ) -> None:
+        if poll_interval_s <= 0 or heartbeat_interval_s <= 0:
+            raise BoardConfigError(
+                f"poll and heartbeat intervals must be positive seconds, got {poll_interval_s}, "
+                f"{heartbeat_interval_s}"
+            )
+        self._link = link
+        self._leaf = Leaf(leaf)
+        self._clock = clock
+        self._fail_mode = FailMode(fail_mode)
+        self._poll_interval_s = poll_interval_s
+        self._heartbeat_interval_s = heartbeat_interval_s
+        self._listener: Callable[[], None] | None = None
+        self._changed = False
+        self._unpowered = False
+        self._closed = False
+        self.last_error: Exception | None = None
+        reported = link.refresh().lock_fail_secure[self._leaf]
+        if reported != (self._fail_mode is FailMode.SECURE):
+            kind = "fail-secure" if reported else "fail-safe"
+            raise BoardConfigError(
+                f"the door controller drives the {self._leaf.name.lower()} lock as {kind}, but this door is "
+                f"configured {self._fail_mode.value}; make the door's fail_mode and the firmware's "
+                "LOCK_FAIL_SECURE agree with the lock that is fitted"
+            )
+        link.heartbeat()
+        self._last_heartbeat = clock.monotonic()
+        link.add_state_listener(self._on_state)
+        self._timer: Timer | None = clock.call_later(poll_interval_s, self._tick)
+
+    # -- outputs ------------------------------------------------------------------------------------
+    def drive(self, motion: Motion) -> None:
+        target = _TARGET_OF_MOTION[motion]
+        if motion is Motion.STOPPED and self._view().target is Target.LOCKED:
+            # Stopping never releases a lock, as on GPIO where drive() only touches the motor lines.
+            target = Target.LOCKED
+        self._link.set_leaf(self._leaf, target)
+
+    def set_locked(self, locked: bool) -> None:
+        # LOCKED engages only once the leaf is closed (the controller closes it first); GateDoor
+        # locks a leaf only after it has arrived closed (SOP-003-A08 step 4).
+        if locked:
+            self._link.set_leaf(self._leaf, Target.LOCKED)
+            return
+        view = self._view()
+        if view.locked or view.target is Target.LOCKED:
+            self._link.set_leaf(self._leaf, Target.CLOSED)
+
+    def release(self) -> None:
+        """Leave the leaf as a power cut would: motor off, lock in its unpowered state.
+
+        A fail-secure lock on a closed leaf is engaged (target ``LOCKED``); otherwise the leaf holds
+        (``HOLD``: motor off, lock released). If the controller does not answer it is taken to be
+        unpowered: nothing moves and the lock reads as its type leaves it without power, until the
+        controller reports again. In fire mode the controller refuses, and its fire rule stands.
+        """
+        if self._closed:
+            return
+        view = self._view()
+        secure = self._fail_mode is FailMode.SECURE
+        target = Target.LOCKED if secure and view.position is Position.CLOSED else Target.HOLD
+        try:
+            self._link.set_leaf(self._leaf, target)
+        except ControllerTimeoutError:
+            self._unpowered = True
+        except CommandRefusedError:
+            pass  # fire mode: leaves stay open and unlocked, which is what a fire needs
+
+    # -- inputs -------------------------------------------------------------------------------------
+    def _view(self) -> LeafState:
+        return self._link.state.leaves[self._leaf]
+
+    @property
+    def is_locked(self) -> bool:
+        if self._unpowered:
+            return self._fail_mode is FailMode.SECURE
+        return self._view().locked
+
+    @property
+    def open_switch(self) -> bool:
+        return self._view().position in (Position.OPEN, Position.CONFLICT)
+
+    @property
+    def closed_switch(self) -> bool:
+        return self._view().position in (Position.CLOSED, Position.CONFLICT)
+
+    @property
+    def obstructed(self) -> bool:
+        return self._view().obstructed
+
+    @property
+    def controller_unpowered(self) -> bool:
+        """True after ``release()`` found the controller silent, until it reports again."""
+        return self._unpowered
+
+    def set_listener(self, callback: Callable[[], None] | None) -> None:
+        self._listener = callback
+
+    def close(self) -> None:
+        """Stop polling and heartbeats for this leaf; the link and its port stay open (both leaves share
+        them). With no heartbeat the controller drives the leaves to its configured safe state."""
+        self._closed = True
+        self._listener = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._link.remove_state_listener(self._on_state)
+
+    # -- the poll timer -----------------------------------------------------------------------------
+    def _on_state(self, state: ControllerState) -> None:
+        # Called by the link, possibly inside one of our own commands: only note it here.
+        self._unpowered = False
+        self._changed = True
+
+    def _tick(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._link.poll()
+            now = self._clock.monotonic()
+            if now - self._last_heartbeat >= self._heartbeat_interval_s:
+                self._link.heartbeat()
+                self._last_heartbeat = now
+        except (OSError, DoorError) as exc:
+            # A UART error must not end the polling; the heartbeat simply lapses until it recovers.
+            self.last_error = exc
+        finally:
+            if not self._closed:
+                self._timer = self._clock.call_later(self._poll_interval_s, self._tick)
+        listener = self._listener
+        if self._changed and listener is not None:
+            self._changed = False
+            listener()

@@ -11,7 +11,13 @@ internal pull-ups:
 * position switches are normally open to ground: active when the pin reads 0;
 * the obstruction sensors and the fire-alarm contact are normally closed to ground: active when the
   pin reads 1, so a cut wire counts as "obstructed" / "fire" (fail-safe);
-* outputs are active-high and start low: motors off, locks released.
+* outputs are active-high and start low: motors off, locks in their unpowered state (a fail-safe
+  lock is then free, a fail-secure lock engaged until the first loop releases it).
+
+The lock type is hardware, like the pins: ``LOCK_FAIL_SECURE`` says per leaf whether the lock is
+fail-secure (an electric strike: engaged without power), whose output is therefore inverted. It is a
+constant rather than a board setting because it must be right from power-up, before any board has
+spoken: in a fire the controller must *release* a strike by energising it.
 """
 
 import machine
@@ -31,6 +37,9 @@ PINS_OPENED = (15, 19)
 PINS_OBSTRUCTION = (16, 20)
 UART_ID = 0
 BAUDRATE = 115200
+# Per leaf (entrance, exit): True for a fail-secure lock (energised = released), False for a fail-safe
+# maglock (energised = engaged). Sent to the board in every STATE so it can check its own setting.
+LOCK_FAIL_SECURE = (False, False)
 REPORT_INTERVAL_MS = 250  # a state report at least this often, and at once on any change
 
 
@@ -50,8 +59,13 @@ def _ins(numbers: tuple[int, int]) -> list[machine.Pin]:
 class DoorController:
     """The safety loop wired to pins and a UART; see the module docstring."""
 
-    def __init__(self, uart: machine.UART) -> None:
+    def __init__(self, uart: machine.UART, lock_fail_secure: tuple[bool, bool] = LOCK_FAIL_SECURE) -> None:
         self.uart = uart
+        self.lock_fail_secure = lock_fail_secure
+        self._lock_types = 0
+        for leaf in range(protocol.LEAF_COUNT):
+            if lock_fail_secure[leaf]:
+                self._lock_types |= 1 << leaf
         self.safety = safety.DoorSafety()
         self.decoder = protocol.FrameDecoder()
         self._motor_on = _outs(PINS_MOTOR_ON)
@@ -104,6 +118,7 @@ class DoorController:
             s.positions,
             s.targets,
             [s.leaf_flags(leaf) for leaf in range(protocol.LEAF_COUNT)],
+            self._lock_types,
         )
 
     def _send(self, msg_type: int, payload: bytes) -> None:
@@ -153,7 +168,9 @@ class DoorController:
             # Direction is set before enable so a reversing motor never runs the wrong way briefly.
             self._motor_open[leaf].value(1 if out.motor_opening[leaf] else 0)
             self._motor_on[leaf].value(1 if out.motor_on[leaf] else 0)
-            self._lock[leaf].value(1 if out.locked[leaf] else 0)
+            # The safety loop speaks of the lock as engaged or not; a fail-secure lock engages unpowered.
+            energise = not out.locked[leaf] if self.lock_fail_secure[leaf] else out.locked[leaf]
+            self._lock[leaf].value(1 if energise else 0)
 
 
 WATCHDOG_MS = 500

@@ -244,16 +244,24 @@ def encode_state(
     positions: list[int],
     targets: list[int],
     leaf_flags: list[int],
+    lock_types: int = 0,
 ) -> bytes:
     """STATE payload: mode, inputs, latched fault (code, leaf, detail u32), then per leaf
-    position, target and flags (bit 0 locked, bit 1 obstructed, bit 2 motor running)."""
+    position, target and flags (bit 0 locked, bit 1 obstructed, bit 2 motor running), then the
+    lock types (bit ``leaf`` set: that leaf's lock is fail-secure)."""
     out = bytes([mode, 1 if fire_input else 0, fault, fault_leaf]) + _u32(fault_detail)
     for i in range(LEAF_COUNT):
         out += bytes([positions[i]])
     for i in range(LEAF_COUNT):
         out += bytes([(targets[i] & 0x0F) | ((leaf_flags[i] & 0x0F) << 4)])
-    # One spare byte keeps room for a protocol revision without changing the length.
-    return out + bytes([0])
+    # The last byte was spare; lock types use its low bits (older firmware sends 0: all fail-safe).
+    return out + bytes([lock_types & 0xFF])
+
+
+def decode_lock_types(payload: bytes) -> int:
+    """The lock-type bits of a STATE payload: bit ``leaf`` set means that leaf's lock is fail-secure."""
+    _expect(payload, STATE_LEN, "STATE")
+    return payload[STATE_LEN - 1]
 
 
 FLAG_LOCKED = 0x01

@@ -51,3 +51,21 @@ def test_time_cannot_go_backwards_and_start_must_be_aware() -> None:
 
 def test_system_clock_now_is_utc_aware() -> None:
     assert SystemClock().now().tzinfo is not None
+
+
+def test_scaled_clock_runs_faster_than_real_time_and_scales_timers() -> None:
+    import threading
+    import time
+
+    from core.clock import ScaledClock
+
+    clock = ScaledClock(100.0)
+    fired = threading.Event()
+    started = time.monotonic()
+    clock.call_later(5.0, fired.set)  # 5 clock seconds = 50 ms real
+    assert fired.wait(2.0)
+    real = time.monotonic() - started
+    assert real < 1.0
+    assert clock.monotonic() >= 5.0
+    with pytest.raises(ValueError):
+        ScaledClock(0)

@@ -347,8 +347,9 @@ class ControllerDoorDriver:
     """One leaf of a door controller as a ``hal.door.DoorDriver``: ``GateDoor``'s policy on the firmware.
 
     ``drive(OPENING/CLOSING/STOPPED)`` asks for targets ``OPEN/CLOSED/HOLD`` (``STOPPED`` keeps an
-    engaged lock engaged); ``set_locked(True)`` asks for ``LOCKED``, ``set_locked(False)`` for ``CLOSED``
-    if the leaf is locked. Switches, lock and obstruction are read from the controller's state reports.
+    engaged lock engaged, and never raises for a silent controller); ``set_locked(True)`` asks for
+    ``LOCKED``, ``set_locked(False)`` for ``CLOSED`` if the leaf is locked. Switches, lock and
+    obstruction are read from the controller's state reports.
     The controller's own rules stay in force underneath, so a command can be refused
     (``CommandRefusedError``: interlock, fire mode), and ``ControllerTimeoutError`` means no controller
     answered.
@@ -405,7 +406,16 @@ class ControllerDoorDriver:
         if motion is Motion.STOPPED and self._view().target is Target.LOCKED:
             # Stopping never releases a lock, as on GPIO where drive() only touches the motor lines.
             target = Target.LOCKED
-        self._link.set_leaf(self._leaf, target)
+        if motion is not Motion.STOPPED:
+            self._link.set_leaf(self._leaf, target)
+            return
+        try:
+            self._link.set_leaf(self._leaf, target)
+        except ControllerTimeoutError:
+            # A stop must not fail: GateDoor stops on its fault path, often from a timer. A silent
+            # controller runs no motor for long: unpowered it cannot, and powered it stops hearing
+            # heartbeats and takes its safe state by itself (docs/door-firmware.md rule 4).
+            self._unpowered = True
 
     def set_locked(self, locked: bool) -> None:
         # LOCKED engages only once the leaf is closed (the controller closes it first); GateDoor

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from core.watchlist.config import MatchConfig
@@ -38,6 +39,24 @@ _NO_END = np.iinfo(np.int32).max
 _DATE_KINDS = ("exact", "swapped", "partial", "unknown", "differs")
 _FEATURE_KINDS = ("agree", "unknown", "differs")
 IntArray = npt.NDArray[np.int64]
+_YEAR_SLOTS = 512  # slot 0: birth date unknown; slot y-1799 for years 1800..2200
+
+
+def _year_slot(years: npt.NDArray[Any]) -> IntArray:
+    y = years.astype(np.int64)
+    out: IntArray = np.where(y > 0, y - 1799, 0)
+    return out
+
+
+def _ranges(lo: IntArray, hi: IntArray) -> IntArray:
+    """The concatenation of ``arange(lo[i], hi[i])`` for all i, without a Python loop."""
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    shift = np.repeat(lo - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    out: IntArray = shift + np.arange(total, dtype=np.int64)
+    return out
 
 
 def deletions(token: str, depth: int) -> set[str]:
@@ -116,8 +135,8 @@ class WatchlistIndex:
     _vuntil: npt.NDArray[np.int32]
     _list: npt.NDArray[np.int8]
     _post_name: npt.NDArray[np.int32]
-    _post_year: npt.NDArray[np.int16]
-    _tok_off: npt.NDArray[np.int64]
+    _post_key: npt.NDArray[np.int64]
+    _vocab_len: npt.NDArray[np.int16]
     _del_hash: npt.NDArray[np.int64]
     _del_tok: npt.NDArray[np.int32]
     _doc_hash: npt.NDArray[np.int64]
@@ -209,8 +228,10 @@ class WatchlistIndex:
         pyear = self._year[self._name_entry[pname]] if len(pname) else np.zeros(0, np.int16)
         order = np.lexsort((pname, pyear, ptok))
         self._post_name = pname[order]
-        self._post_year = pyear[order]
-        self._tok_off = np.searchsorted(ptok[order], np.arange(len(vocab) + 1)).astype(np.int64)
+        # One sorted int64 key per posting, (token, birth-year slot): any set of (token, year) slices
+        # is then found with a single vectorised searchsorted.
+        self._post_key = ptok[order].astype(np.int64) * _YEAR_SLOTS + _year_slot(pyear[order])
+        self._vocab_len = np.fromiter((len(t) for t in vocab), dtype=np.int16, count=len(vocab))
         # Symmetric-deletion neighbourhood of the vocabulary, as sorted hashes -> token ids.
         del_hash = array("q")
         del_tok = array("i")
@@ -245,57 +266,54 @@ class WatchlistIndex:
 
     def similar_tokens(self, token: str) -> list[int]:
         """Vocabulary ids of listed tokens within the allowed number of errors of ``token``."""
-        k = self.config.max_edits(len(token))
+        cfg = self.config
+        k = cfg.max_edits(len(token))
         keys = np.fromiter((hash(w) for w in deletions(token, k)), dtype=np.int64)
         lo = np.searchsorted(self._del_hash, keys, "left")
         hi = np.searchsorted(self._del_hash, keys, "right")
-        found: set[int] = set()
-        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
-            if a != b:
-                found.update(self._del_tok[a:b].tolist())
-        out = []
-        for tid in found:
-            other = self._vocab_tokens[tid]
-            # The longer token sets the budget: a deletion typo must not shrink its own allowance.
-            allowed = self.config.max_edits(max(len(token), len(other)))
-            if OSA.distance(token, other, score_cutoff=allowed) <= allowed:
-                out.append(tid)
-        return out
-
-    def _postings(self, tid: int, year: int) -> IntArray:
-        a, b = int(self._tok_off[tid]), int(self._tok_off[tid + 1])
-        if year == 0:
-            return self._post_name[a:b].astype(np.int64)
-        ys = self._post_year[a:b]
-        u0, u1 = np.searchsorted(ys, [0, 1])  # birth date unknown on the list: always a candidate
-        y0, y1 = np.searchsorted(ys, [year, year + 1])
-        return np.concatenate((self._post_name[a + u0 : a + u1], self._post_name[a + y0 : a + y1])).astype(
-            np.int64
+        tids = np.unique(self._del_tok[_ranges(lo, hi)])
+        if not len(tids):
+            return []
+        words = [self._vocab_tokens[t] for t in tids.tolist()]
+        dist = process.cdist([token], words, scorer=OSA.distance, dtype=np.int32, workers=1)[0]
+        # The longer token sets the budget: a deletion typo must not shrink its own allowance.
+        longer = np.maximum(self._vocab_len[tids], len(token))
+        budget = np.where(
+            longer >= cfg.long_token, cfg.edits_long_token, np.where(longer >= 2, cfg.edits_short_token, 0)
         )
+        return tids[dist <= budget].tolist()  # type: ignore[no-any-return]
 
     def _name_candidates(self, tokens: Sequence[str], year: int) -> IntArray:
         """Names sharing ``min(2, ...)`` tokens with the query, plus every name holding a rare one.
 
         The rare-token rule keeps recall when two errors fall in one short token (``OLGA`` -> ``OGFA``)
         and only one token still matches: a rare token alone is a cheap, precise block."""
-        per_token = []
-        rare = []
-        for t in tokens:
-            tids = self.similar_tokens(t)
-            if not tids:
-                continue
-            ids = np.concatenate([self._postings(tid, year) for tid in tids])
-            ids = np.unique(ids) if len(tids) > 1 else ids
-            per_token.append(ids)
-            if len(ids) <= self.config.rare_posting:
-                rare.append(ids)
-        if not per_token:
+        matched = [self.similar_tokens(t) for t in tokens]
+        owner = np.repeat(np.arange(len(tokens), dtype=np.int64), [len(m) for m in matched])
+        tids = np.asarray([t for m in matched for t in m], dtype=np.int64)
+        if not len(tids):
             return np.zeros(0, np.int64)
-        ids, counts = np.unique(np.concatenate(per_token), return_counts=True)
+        base = tids * _YEAR_SLOTS
+        if year:
+            slot = int(_year_slot(np.asarray([year]))[0])
+            lo = np.concatenate((base, base + slot))  # unknown birth date on the list: always a candidate
+            hi = np.concatenate((base + 1, base + slot + 1))
+            owner = np.concatenate((owner, owner))
+        else:
+            lo, hi = base, base + _YEAR_SLOTS
+        lo = np.searchsorted(self._post_key, lo)
+        hi = np.searchsorted(self._post_key, hi)
+        names = self._post_name[_ranges(lo, hi)].astype(np.int64)
+        owners = np.repeat(owner, hi - lo)
+        pairs = np.unique(names * 64 + owners)  # one vote per (name, query token)
+        names, owners = pairs // 64, pairs % 64
+        ids, counts = np.unique(names, return_counts=True)
         need = np.minimum(min(2, len(tokens)), self._name_ntok[ids])
         out: IntArray = ids[counts >= need]
-        if rare:
-            out = np.union1d(out, np.concatenate(rare))
+        per_token = np.bincount(owners, minlength=len(tokens))
+        rare = np.flatnonzero(per_token <= self.config.rare_posting)
+        if len(rare):
+            out = np.union1d(out, names[np.isin(owners, rare)])
         return out
 
     def _document_entries(self, number: str) -> IntArray:

@@ -134,12 +134,12 @@ def indonesian_name(rng: random.Random) -> str:
     if r < 0.35:
         first = rng.choice(_ISLAMIC_FIRST)
         rest = [rng.choice(_ISLAMIC_REST if rng.random() < 0.6 else _MODERN)]
-        if rng.random() < 0.5:
-            rest.append(rng.choice(_SURNAMES_ID) if rng.random() < 0.5 else _syllable_name(rng))
+        if rng.random() < 0.8:  # most carry a third, rarer part: the long tail of a real list
+            rest.append(rng.choice(_SURNAMES_ID) if rng.random() < 0.3 else _syllable_name(rng))
         return " ".join([first, *rest])
     if r < 0.65:
         first = rng.choice(_MODERN) if rng.random() < 0.6 else _syllable_name(rng)
-        parts = [first, rng.choice(_SURNAMES_ID) if rng.random() < 0.6 else _syllable_name(rng)]
+        parts = [first, rng.choice(_SURNAMES_ID) if rng.random() < 0.4 else _syllable_name(rng)]
         if rng.random() < 0.3:
             parts.insert(1, rng.choice(_MODERN))
         return " ".join(parts)
@@ -150,9 +150,9 @@ def indonesian_name(rng: random.Random) -> str:
 def foreign_name(rng: random.Random, nationality: str) -> str:
     given, family = _FOREIGN[nationality]
     parts = [rng.choice(given)]
-    if rng.random() < 0.4:
-        parts.append(rng.choice(given) if rng.random() < 0.5 else _syllable_name(rng))
-    parts.append(rng.choice(family) if rng.random() < 0.7 else _syllable_name(rng))
+    if rng.random() < 0.6:
+        parts.append(rng.choice(given) if rng.random() < 0.3 else _syllable_name(rng))
+    parts.append(rng.choice(family) if rng.random() < 0.5 else _syllable_name(rng))
     if nationality == "MYS" and rng.random() < 0.5:  # Malay patronymic
         parts[-1:] = ["BIN" if rng.random() < 0.5 else "BINTI", rng.choice(family)]
     return " ".join(parts)

@@ -65,9 +65,14 @@ class Payment(BaseModel):
 def services(request: Request, _p: Principal = read) -> list[dict[str, Any]]:
     wf = get_workflows(request)
     return [
-        {"service_code": code, "variants": [{"sop_id": s.id, "title_id": s.title_id, "title_en": s.title_en,
-                                             "variant": s.variant} for s in sops],
-         "chosen": wf.catalogue.for_service(code).id}
+        {
+            "service_code": code,
+            "variants": [
+                {"sop_id": s.id, "title_id": s.title_id, "title_en": s.title_en, "variant": s.variant}
+                for s in sops
+            ],
+            "chosen": wf.catalogue.for_service(code).id,
+        }
         for code, sops in wf.catalogue.services().items()
     ]
 
@@ -75,12 +80,28 @@ def services(request: Request, _p: Principal = read) -> list[dict[str, Any]]:
 @router.get("/sops/{sop_id}")
 def sop(request: Request, sop_id: str, _p: Principal = read) -> dict[str, Any]:
     s = get_workflows(request).catalogue.sop(sop_id)
-    return {"id": s.id, "title_id": s.title_id, "title_en": s.title_en, "service_code": s.service_code,
-            "variant": s.variant, "linked": list(s.linked),
-            "steps": [{"no": st.no, "name": st.name, "role": st.role, "standard": st.standard, "kind": st.kind,
-                       "next": st.next, "actions": list(st.actions), "requires": list(st.requires),
-                       "decisions": [{"when": d.when, "to": d.to, "label_en": d.label_en} for d in st.decisions]}
-                      for st in s.steps]}
+    return {
+        "id": s.id,
+        "title_id": s.title_id,
+        "title_en": s.title_en,
+        "service_code": s.service_code,
+        "variant": s.variant,
+        "linked": list(s.linked),
+        "steps": [
+            {
+                "no": st.no,
+                "name": st.name,
+                "role": st.role,
+                "standard": st.standard,
+                "kind": st.kind,
+                "next": st.next,
+                "actions": list(st.actions),
+                "requires": list(st.requires),
+                "decisions": [{"when": d.when, "to": d.to, "label_en": d.label_en} for d in st.decisions],
+            }
+            for st in s.steps
+        ],
+    }
 
 
 @router.post("/cases", status_code=201)
@@ -100,9 +121,18 @@ def act(request: Request, case_id: int, body: Act, p: Principal = officer) -> Ro
     wf = get_workflows(request)
     step = wf.case(case_id)["step"]
     if step is not None and p.role not in LANE_AUTH.get(step["role"], OFFICERS):
-        raise Forbidden(f"step {step['no']} belongs to the {step['role']} lane; role {p.role!r} may not act on it")
-    return wf.act(case_id, body.action, by=p.name, decision=body.decision, reason=body.reason,
-                  to_step=body.to_step, assignee=body.assignee)
+        raise Forbidden(
+            f"step {step['no']} belongs to the {step['role']} lane; role {p.role!r} may not act on it"
+        )
+    return wf.act(
+        case_id,
+        body.action,
+        by=p.name,
+        decision=body.decision,
+        reason=body.reason,
+        to_step=body.to_step,
+        assignee=body.assignee,
+    )
 
 
 @router.post("/cases/{case_id}/payments")
@@ -115,8 +145,9 @@ def pay(request: Request, case_id: int, body: Payment, p: Principal = officer) -
 @router.get("/documents/{number}.pdf")
 def document(request: Request, number: str, _p: Principal = read) -> Response:
     _kind, pdf = get_workflows(request).document(number)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"content-disposition": f'inline; filename="{number}.pdf"'})
+    return Response(
+        pdf, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{number}.pdf"'}
+    )
 
 
 @router.get("/roles")
@@ -135,8 +166,9 @@ def search(request: Request, q: str, _p: Principal = read) -> list[Row]:
 
 
 @router.get("/reports/{name}", response_model=None)
-def report(request: Request, name: str, period: str = "day", format: str = "json",
-           _p: Principal = read) -> list[Row] | Response:
+def report(
+    request: Request, name: str, period: str = "day", format: str = "json", _p: Principal = read
+) -> list[Row] | Response:
     rows = reports.build(get_workflows(request), name, period)
     if format != "csv":
         return rows
@@ -145,5 +177,8 @@ def report(request: Request, name: str, period: str = "day", format: str = "json
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    return Response(buf.getvalue(), media_type="text/csv",
-                    headers={"content-disposition": f'attachment; filename="{name}-{period}.csv"'})
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv",
+        headers={"content-disposition": f'attachment; filename="{name}-{period}.csv"'},
+    )

@@ -52,7 +52,13 @@ ROLES: Mapping[str, tuple[str, str]] = {
     "system": ("Sistem", "System"),
 }
 
-DOCUMENT_KINDS = ("application_receipt", "payment_receipt", "approval_letter", "register_number", "card_record")
+DOCUMENT_KINDS = (
+    "application_receipt",
+    "payment_receipt",
+    "approval_letter",
+    "register_number",
+    "card_record",
+)
 # What a system does by itself (issue 9: cekal check, register number, billing code, documents).
 ACTIONS = (
     "cekal_check",
@@ -146,7 +152,9 @@ class Sop:
         try:
             return self._index[no]
         except KeyError:
-            raise CaseNotFound(f"{self.id} has no step {no!r}; its steps are {', '.join(self._index)}") from None
+            raise CaseNotFound(
+                f"{self.id} has no step {no!r}; its steps are {', '.join(self._index)}"
+            ) from None
 
     def targets(self, step: Step) -> Iterator[str]:
         yield step.next
@@ -213,11 +221,15 @@ def _parse_step(sop_id: str, raw: Mapping[str, Any], numbers: list[str], positio
     actions = _strings(raw.get("actions"), where, "actions")
     for action in actions:
         if action not in ACTIONS:
-            raise DefinitionError(f"{where}: unknown automatic action {action!r}; use one of {', '.join(ACTIONS)}")
+            raise DefinitionError(
+                f"{where}: unknown automatic action {action!r}; use one of {', '.join(ACTIONS)}"
+            )
     requires = _strings(raw.get("requires"), where, "requires")
     for need in requires:
         if need not in REQUIREMENTS:
-            raise DefinitionError(f"{where}: unknown requirement {need!r}; use one of {', '.join(REQUIREMENTS)}")
+            raise DefinitionError(
+                f"{where}: unknown requirement {need!r}; use one of {', '.join(REQUIREMENTS)}"
+            )
     if kind == "auto" and not actions:
         raise DefinitionError(f"{where}: an automatic step needs at least one action")
     default_next = numbers[position + 1] if position + 1 < len(numbers) else "end:approved"
@@ -251,7 +263,9 @@ def _parse_step(sop_id: str, raw: Mapping[str, Any], numbers: list[str], positio
 def _check_target(where: str, target: str, numbers: list[str]) -> None:
     if target.startswith("end:"):
         if target[4:] not in OUTCOMES:
-            raise DefinitionError(f"{where}: branch {target!r} ends with an unknown outcome; use {', '.join(OUTCOMES)}")
+            raise DefinitionError(
+                f"{where}: branch {target!r} ends with an unknown outcome; use {', '.join(OUTCOMES)}"
+            )
     elif target.startswith("sop:"):
         if not target[4:]:
             raise DefinitionError(f"{where}: branch 'sop:' names no SOP")
@@ -286,7 +300,9 @@ class Catalogue:
         self.sops: dict[str, Sop] = {}
         for sop in sops:
             if sop.id in self.sops:
-                raise DefinitionError(f"{sop.id}: defined twice ({self.sops[sop.id].source} and {sop.source})")
+                raise DefinitionError(
+                    f"{sop.id}: defined twice ({self.sops[sop.id].source} and {sop.source})"
+                )
             self.sops[sop.id] = sop
         self.choices = dict(choices or {})
         for sop in self.sops.values():
@@ -295,7 +311,9 @@ class Catalogue:
                     if target.startswith("sop:"):
                         linked, at = split_link(target)
                         if linked not in self.sops:
-                            raise DefinitionError(f"{sop.id} step {step.no}: linked SOP {linked!r} is not defined")
+                            raise DefinitionError(
+                                f"{sop.id} step {step.no}: linked SOP {linked!r} is not defined"
+                            )
                         if at is not None:
                             self.sops[linked].step(at)
         for service, chosen in self.choices.items():

@@ -30,7 +30,7 @@ def render_pdf(kind: str, number: str, lines: Sequence[tuple[str, Any]], *, offi
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=A4, invariant=True)
     pdf.setTitle(f"{title_en} {number}")
-    width, height = A4
+    _width, height = A4
     y = height - 60
     pdf.setFont("Helvetica", 10)
     pdf.drawString(50, y, office)

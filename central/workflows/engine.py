@@ -9,6 +9,7 @@ entry time plus the step's time standard; a timer on the injected clock records 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -151,9 +152,13 @@ class Workflows:
             if bill is None:
                 bill = self._bill(conn, case, self.catalogue.sop(case["sop_id"]))
             if code and code != bill["billing_code"]:
-                raise BadAction(f"billing code {code} is not the open billing of this case ({bill['billing_code']})")
+                raise BadAction(
+                    f"billing code {code} is not the open billing of this case ({bill['billing_code']})"
+                )
             if amount != bill["amount"]:
-                raise BadAction(f"amount {amount} does not match the billing {bill['billing_code']} ({bill['amount']})")
+                raise BadAction(
+                    f"amount {amount} does not match the billing {bill['billing_code']} ({bill['amount']})"
+                )
             if not reference:
                 raise BadAction("a payment needs the reference of its proof (bank or cashier receipt number)")
             now = self.clock.now()
@@ -163,12 +168,29 @@ class Workflows:
                 .values(paid_at=now, reference=reference, recorded_by=by)
             )
             sop = self.catalogue.sop(case["sop_id"])
-            self._record(conn, case_id, sop, case["current_step"], case["current_step"], "payment", by,
-                         decision=bill["billing_code"], reason=reference)
-            self._document(conn, case_id, "payment_receipt", [
-                ("Billing code", bill["billing_code"]), ("Amount (IDR)", f"{amount:,}"), ("Reference", reference),
-                ("Received at", now.isoformat(timespec="seconds")), ("Received by", by),
-            ])
+            self._record(
+                conn,
+                case_id,
+                sop,
+                case["current_step"],
+                case["current_step"],
+                "payment",
+                by,
+                decision=bill["billing_code"],
+                reason=reference,
+            )
+            self._document(
+                conn,
+                case_id,
+                "payment_receipt",
+                [
+                    ("Billing code", bill["billing_code"]),
+                    ("Amount (IDR)", f"{amount:,}"),
+                    ("Reference", reference),
+                    ("Received at", now.isoformat(timespec="seconds")),
+                    ("Received by", by),
+                ],
+            )
         return self.case(case_id)
 
     # -- reading ---------------------------------------------------------------------------------------
@@ -177,22 +199,47 @@ class Workflows:
         with self.store.engine.connect() as conn:
             case = self._case_row(conn, case_id)
             sop = self.catalogue.sop(case["sop_id"])
-            case["transitions"] = self._rows(conn, sa.select(t.wf_transitions).where(
-                t.wf_transitions.c.case_id == case_id).order_by(t.wf_transitions.c.transition_id))
-            case["tasks"] = self._rows(conn, sa.select(t.wf_tasks).where(
-                t.wf_tasks.c.case_id == case_id).order_by(t.wf_tasks.c.task_id))
-            case["payments"] = self._rows(conn, sa.select(t.wf_payments).where(t.wf_payments.c.case_id == case_id))
-            case["documents"] = self._rows(conn, sa.select(
-                t.wf_documents.c.number, t.wf_documents.c.kind, t.wf_documents.c.created_at
-            ).where(t.wf_documents.c.case_id == case_id).order_by(t.wf_documents.c.created_at))
-            case["linked"] = self._rows(conn, sa.select(
-                t.wf_cases.c.case_id, t.wf_cases.c.application_no, t.wf_cases.c.sop_id, t.wf_cases.c.status
-            ).where(t.wf_cases.c.parent_case_id == case_id))
+            case["transitions"] = self._rows(
+                conn,
+                sa.select(t.wf_transitions)
+                .where(t.wf_transitions.c.case_id == case_id)
+                .order_by(t.wf_transitions.c.transition_id),
+            )
+            case["tasks"] = self._rows(
+                conn,
+                sa.select(t.wf_tasks).where(t.wf_tasks.c.case_id == case_id).order_by(t.wf_tasks.c.task_id),
+            )
+            case["payments"] = self._rows(
+                conn, sa.select(t.wf_payments).where(t.wf_payments.c.case_id == case_id)
+            )
+            case["documents"] = self._rows(
+                conn,
+                sa.select(t.wf_documents.c.number, t.wf_documents.c.kind, t.wf_documents.c.created_at)
+                .where(t.wf_documents.c.case_id == case_id)
+                .order_by(t.wf_documents.c.created_at),
+            )
+            case["linked"] = self._rows(
+                conn,
+                sa.select(
+                    t.wf_cases.c.case_id,
+                    t.wf_cases.c.application_no,
+                    t.wf_cases.c.sop_id,
+                    t.wf_cases.c.status,
+                ).where(t.wf_cases.c.parent_case_id == case_id),
+            )
         step = sop.step(case["current_step"]) if case["current_step"] else None
-        case["step"] = None if step is None else {
-            "no": step.no, "name": step.name, "role": step.role, "standard": step.standard,
-            "requires": list(step.requires), "decisions": [d.when for d in step.decisions],
-        }
+        case["step"] = (
+            None
+            if step is None
+            else {
+                "no": step.no,
+                "name": step.name,
+                "role": step.role,
+                "standard": step.standard,
+                "requires": list(step.requires),
+                "decisions": [d.when for d in step.decisions],
+            }
+        )
         case["paid"] = bool(case["payments"]) and all(p["paid_at"] for p in case["payments"])
         return case
 
@@ -216,7 +263,9 @@ class Workflows:
         now = self.clock.now()
         for row in rows:
             row["sla"] = "none" if row["due_at"] is None else ("breached" if row["breached_at"] else "ok")
-            row["remaining_seconds"] = None if row["due_at"] is None else (row["due_at"] - now).total_seconds()
+            row["remaining_seconds"] = (
+                None if row["due_at"] is None else (row["due_at"] - now).total_seconds()
+            )
         return rows
 
     def search(self, text: str, limit: int = 50) -> list[Row]:
@@ -224,11 +273,25 @@ class Workflows:
         needle = f"%{text.strip().lower()}%"
         c = t.wf_cases.c
         query = (
-            sa.select(c.case_id, c.application_no, c.sop_id, c.status, c.current_step, c.applicant_name,
-                      c.passport_no, c.opened_at)
-            .where(sa.or_(sa.func.lower(c.application_no).like(needle), sa.func.lower(c.applicant_name).like(needle),
-                          sa.func.lower(c.passport_no).like(needle)))
-            .order_by(c.case_id.desc()).limit(limit)
+            sa.select(
+                c.case_id,
+                c.application_no,
+                c.sop_id,
+                c.status,
+                c.current_step,
+                c.applicant_name,
+                c.passport_no,
+                c.opened_at,
+            )
+            .where(
+                sa.or_(
+                    sa.func.lower(c.application_no).like(needle),
+                    sa.func.lower(c.applicant_name).like(needle),
+                    sa.func.lower(c.passport_no).like(needle),
+                )
+            )
+            .order_by(c.case_id.desc())
+            .limit(limit)
         )
         with self.store.engine.connect() as conn:
             return self._rows(conn, query)
@@ -237,19 +300,32 @@ class Workflows:
         """Record every breach that fell due while no timer was running (after a restart); returns count."""
         now = self.clock.now()
         with self._tx() as conn:
-            overdue = self._rows(conn, sa.select(t.wf_tasks.c.task_id, t.wf_tasks.c.due_at).where(
-                t.wf_tasks.c.done_at.is_(None), t.wf_tasks.c.breached_at.is_(None), t.wf_tasks.c.due_at <= now))
+            overdue = self._rows(
+                conn,
+                sa.select(t.wf_tasks.c.task_id, t.wf_tasks.c.due_at).where(
+                    t.wf_tasks.c.done_at.is_(None),
+                    t.wf_tasks.c.breached_at.is_(None),
+                    t.wf_tasks.c.due_at <= now,
+                ),
+            )
             for row in overdue:
-                conn.execute(t.wf_tasks.update().where(t.wf_tasks.c.task_id == row["task_id"])
-                             .values(breached_at=row["due_at"]))
+                conn.execute(
+                    t.wf_tasks.update()
+                    .where(t.wf_tasks.c.task_id == row["task_id"])
+                    .values(breached_at=row["due_at"])
+                )
         return len(overdue)
 
     def rearm(self) -> None:
         """After a restart: schedule breach timers for open tasks that are not yet due."""
         now = self.clock.now()
         with self.store.engine.connect() as conn:
-            rows = self._rows(conn, sa.select(t.wf_tasks.c.task_id, t.wf_tasks.c.due_at).where(
-                t.wf_tasks.c.done_at.is_(None), t.wf_tasks.c.due_at > now))
+            rows = self._rows(
+                conn,
+                sa.select(t.wf_tasks.c.task_id, t.wf_tasks.c.due_at).where(
+                    t.wf_tasks.c.done_at.is_(None), t.wf_tasks.c.due_at > now
+                ),
+            )
         self._timers.extend((r["task_id"], (r["due_at"] - now).total_seconds()) for r in rows)
         self._arm_timers()
 
@@ -273,11 +349,15 @@ class Workflows:
         for d in step.decisions:
             if (d.to.startswith("end:") and not OUTCOMES[d.to[4:]]) or d.to.startswith("sop:SOP-NC"):
                 return d.to, d.when
-        raise BadAction(f"{where} has no rejection branch in its SOP; use 'return' to send it back for correction")
+        raise BadAction(
+            f"{where} has no rejection branch in its SOP; use 'return' to send it back for correction"
+        )
 
     def _check_requirements(self, conn: sa.Connection, case: Row, sop: Sop, step: Step) -> None:
         if "payment" in step.requires:
-            bills = self._rows(conn, sa.select(t.wf_payments).where(t.wf_payments.c.case_id == case["case_id"]))
+            bills = self._rows(
+                conn, sa.select(t.wf_payments).where(t.wf_payments.c.case_id == case["case_id"])
+            )
             if not bills or not all(b["paid_at"] for b in bills):
                 # SOP-000 step 12 and its siblings: the finished document only against the proof of payment
                 raise ActionRefused(
@@ -286,29 +366,49 @@ class Workflows:
                 )
 
     def _leave(
-        self, conn: sa.Connection, case_id: int, sop: Sop, step: Step, target: str, action: str, by: str,
-        *, decision: str = "", reason: str = "",
+        self,
+        conn: sa.Connection,
+        case_id: int,
+        sop: Sop,
+        step: Step,
+        target: str,
+        action: str,
+        by: str,
+        *,
+        decision: str = "",
+        reason: str = "",
     ) -> None:
         now = self.clock.now()
-        conn.execute(t.wf_tasks.update().where(t.wf_tasks.c.case_id == case_id, t.wf_tasks.c.done_at.is_(None))
-                     .values(done_at=now))
+        conn.execute(
+            t.wf_tasks.update()
+            .where(t.wf_tasks.c.case_id == case_id, t.wf_tasks.c.done_at.is_(None))
+            .values(done_at=now)
+        )
         self._record(conn, case_id, sop, step.no, target, action, by, decision=decision, reason=reason)
         self._go(conn, case_id, sop, target, by, reason)
 
-    def _go(self, conn: sa.Connection, case_id: int, sop: Sop, target: str, by: str, reason: str = "") -> None:
+    def _go(
+        self, conn: sa.Connection, case_id: int, sop: Sop, target: str, by: str, reason: str = ""
+    ) -> None:
         now = self.clock.now()
         if target.startswith("end:"):
             outcome = target[4:]
-            conn.execute(t.wf_cases.update().where(t.wf_cases.c.case_id == case_id)
-                         .values(status=outcome, current_step=None, closed_at=now))
+            conn.execute(
+                t.wf_cases.update()
+                .where(t.wf_cases.c.case_id == case_id)
+                .values(status=outcome, current_step=None, closed_at=now)
+            )
             self._resume_parent(conn, case_id, outcome, by)
         elif target.startswith("sop:"):
             linked_id, at = split_link(target)
             linked = self.catalogue.sop(linked_id)
             case = self._case_row(conn, case_id)
             conn.execute(t.wf_cases.update().where(t.wf_cases.c.case_id == case_id).values(status="held"))
-            applicant = {"name": case["applicant_name"], "passport_no": case["passport_no"],
-                         **case["data"].get("applicant", {})}
+            applicant = {
+                "name": case["applicant_name"],
+                "passport_no": case["passport_no"],
+                **case["data"].get("applicant", {}),
+            }
             child = self._insert_case(conn, linked, applicant, {"reason": reason}, by=by, parent=case_id)
             self._enter(conn, child, linked, at or linked.first.no, by)
         else:
@@ -323,7 +423,9 @@ class Workflows:
             return
         sop = self.catalogue.sop(parent["sop_id"])
         step = sop.step(parent["current_step"])
-        conn.execute(t.wf_cases.update().where(t.wf_cases.c.case_id == parent["case_id"]).values(status="open"))
+        conn.execute(
+            t.wf_cases.update().where(t.wf_cases.c.case_id == parent["case_id"]).values(status="open")
+        )
         # The held step's own next step when the linked case clears it; otherwise the application fails.
         target = step.next if OUTCOMES[outcome] else "end:rejected"
         why = f"linked case {child['application_no']} ({child['sop_id']}) ended {outcome}"
@@ -334,14 +436,24 @@ class Workflows:
         now = self.clock.now()
         due = None if step.seconds is None else now + timedelta(seconds=step.seconds)
         conn.execute(t.wf_cases.update().where(t.wf_cases.c.case_id == case_id).values(current_step=no))
-        task_id = conn.execute(t.wf_tasks.insert().values(
-            case_id=case_id, sop_id=sop.id, step_no=no, role=step.role, entered_at=now, due_at=due
-        )).inserted_primary_key[0]
+        task_id = conn.execute(
+            t.wf_tasks.insert().values(
+                case_id=case_id, sop_id=sop.id, step_no=no, role=step.role, entered_at=now, due_at=due
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
         if step.kind == "auto":
             outcome = self._run_actions(conn, case_id, sop, step, SYSTEM)
             target = step.target(outcome) if outcome else None
-            self._leave(conn, case_id, sop, step, target or step.next, "auto", SYSTEM,
-                        decision=outcome if target else "")
+            self._leave(
+                conn,
+                case_id,
+                sop,
+                step,
+                target or step.next,
+                "auto",
+                SYSTEM,
+                decision=outcome if target else "",
+            )
         elif step.seconds is not None:
             self._timers.append((int(task_id), step.seconds))
 
@@ -351,12 +463,21 @@ class Workflows:
         case = self._case_row(conn, case_id)
         for action in step.actions:
             if action == "cekal_check":
-                hits = self.cekal.check({"name": case["applicant_name"], "passport_no": case["passport_no"],
-                                         **case["data"].get("applicant", {})}, self._today())
-                self._set_data(conn, case, cekal_hits=[{"entry_id": h.entry_id, "verdict": h.verdict} for h in hits])
+                hits = self.cekal.check(
+                    {
+                        "name": case["applicant_name"],
+                        "passport_no": case["passport_no"],
+                        **case["data"].get("applicant", {}),
+                    },
+                    self._today(),
+                )
+                self._set_data(
+                    conn, case, cekal_hits=[{"entry_id": h.entry_id, "verdict": h.verdict} for h in hits]
+                )
                 outcome = "hit" if hits else outcome
             elif action == "register_number":
-                number = f"{sop.service_code}-{self._today():%Y}-{self._next(conn, 'register:' + sop.service_code):06d}"
+                serial = self._next(conn, f"register:{sop.service_code}")
+                number = f"{sop.service_code}-{self._today():%Y}-{serial:06d}"
                 self._set_data(conn, case, register_number=number)
             elif action == "billing_code":
                 if self._open_bill(conn, case) is None:
@@ -376,7 +497,9 @@ class Workflows:
         try:
             expiry = date.fromisoformat(str(raw))
         except ValueError:
-            raise BadAction(f"{sop.id}: applicant.permit_expiry {raw!r} must be an ISO date (YYYY-MM-DD)") from None
+            raise BadAction(
+                f"{sop.id}: applicant.permit_expiry {raw!r} must be an ISO date (YYYY-MM-DD)"
+            ) from None
         days = max(0, (self._today() - expiry).days)
         self._set_data(conn, case, overstay_days=days)
         if days > OVERSTAY_LIMIT_DAYS:
@@ -387,47 +510,100 @@ class Workflows:
     # -- records ---------------------------------------------------------------------------------------
 
     def _insert_case(
-        self, conn: sa.Connection, sop: Sop, applicant: Mapping[str, Any], data: Mapping[str, Any], *,
-        by: str, parent: int | None,
+        self,
+        conn: sa.Connection,
+        sop: Sop,
+        applicant: Mapping[str, Any],
+        data: Mapping[str, Any],
+        *,
+        by: str,
+        parent: int | None,
     ) -> int:
         today = self._today()
         application_no = f"{today:%Y%m%d}-{self._next(conn, f'application:{today:%Y%m%d}'):05d}"
         extra = {k: v for k, v in applicant.items() if k not in ("name", "passport_no")}
-        return int(conn.execute(t.wf_cases.insert().values(
-            application_no=application_no, sop_id=sop.id, service_code=sop.service_code, status="open",
-            applicant_name=str(applicant["name"])[:128], passport_no=str(applicant.get("passport_no", ""))[:32],
-            data={**data, "applicant": extra}, parent_case_id=parent, opened_by=by, opened_at=self.clock.now(),
-        )).inserted_primary_key[0])
+        return int(
+            conn.execute(
+                t.wf_cases.insert().values(
+                    application_no=application_no,
+                    sop_id=sop.id,
+                    service_code=sop.service_code,
+                    status="open",
+                    applicant_name=str(applicant["name"])[:128],
+                    passport_no=str(applicant.get("passport_no", ""))[:32],
+                    data={**data, "applicant": extra},
+                    parent_case_id=parent,
+                    opened_by=by,
+                    opened_at=self.clock.now(),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
 
     def _record(
-        self, conn: sa.Connection, case_id: int, sop: Sop, step_no: str | None, to: str | None, action: str, by: str,
-        *, decision: str = "", reason: str = "",
+        self,
+        conn: sa.Connection,
+        case_id: int,
+        sop: Sop,
+        step_no: str | None,
+        to: str | None,
+        action: str,
+        by: str,
+        *,
+        decision: str = "",
+        reason: str = "",
     ) -> None:
-        conn.execute(t.wf_transitions.insert().values(
-            case_id=case_id, sop_id=sop.id, step_no=step_no, to_step=to, action=action, decision=decision,
-            reason=reason[:512], actor=by, at=self.clock.now()))
+        conn.execute(
+            t.wf_transitions.insert().values(
+                case_id=case_id,
+                sop_id=sop.id,
+                step_no=step_no,
+                to_step=to,
+                action=action,
+                decision=decision,
+                reason=reason[:512],
+                actor=by,
+                at=self.clock.now(),
+            )
+        )
 
-    def _bill(self, conn: sa.Connection, case: Row, sop: Sop, *, amount: int | None = None, kind: str = "fee") -> Row:
+    def _bill(
+        self, conn: sa.Connection, case: Row, sop: Sop, *, amount: int | None = None, kind: str = "fee"
+    ) -> Row:
         tariff = self.tariffs.tariff(sop.service_code)
         today = self._today()
         code = billing_code(tariff.number, today, self._next(conn, f"billing:{today:%Y%m%d}"))
-        row = {"billing_code": code, "case_id": case["case_id"], "service_code": sop.service_code, "kind": kind,
-               "amount": tariff.amount if amount is None else amount, "billed_at": self.clock.now()}
+        row = {
+            "billing_code": code,
+            "case_id": case["case_id"],
+            "service_code": sop.service_code,
+            "kind": kind,
+            "amount": tariff.amount if amount is None else amount,
+            "billed_at": self.clock.now(),
+        }
         conn.execute(t.wf_payments.insert().values(**row))
         return row
 
     def _open_bill(self, conn: sa.Connection, case: Row) -> Row | None:
-        rows = self._rows(conn, sa.select(t.wf_payments).where(
-            t.wf_payments.c.case_id == case["case_id"], t.wf_payments.c.paid_at.is_(None)))
+        rows = self._rows(
+            conn,
+            sa.select(t.wf_payments).where(
+                t.wf_payments.c.case_id == case["case_id"], t.wf_payments.c.paid_at.is_(None)
+            ),
+        )
         return rows[0] if rows else None
 
-    def _document(self, conn: sa.Connection, case_id: int, kind: str, lines: Sequence[tuple[str, Any]]) -> str:
+    def _document(
+        self, conn: sa.Connection, case_id: int, kind: str, lines: Sequence[tuple[str, Any]]
+    ) -> str:
         prefix = TITLES[kind][0]
         year = f"{self._today():%Y}"
         number = f"{prefix}-{year}-{self._next(conn, f'document:{prefix}:{year}'):06d}"
         pdf = render_pdf(kind, number, lines, office=self.office)
-        conn.execute(t.wf_documents.insert().values(number=number, case_id=case_id, kind=kind,
-                                                    created_at=self.clock.now(), pdf=pdf))
+        conn.execute(
+            t.wf_documents.insert().values(
+                number=number, case_id=case_id, kind=kind, created_at=self.clock.now(), pdf=pdf
+            )
+        )
         return number
 
     def _facts(self, case: Row, sop: Sop) -> list[tuple[str, Any]]:
@@ -484,14 +660,20 @@ class Workflows:
     def _arm_timers(self) -> None:
         timers, self._timers = self._timers, []
         for task_id, seconds in timers:
-            self.clock.call_later(seconds, lambda task_id=task_id: self._breach(task_id))
+            self.clock.call_later(seconds, functools.partial(self._breach, task_id))
 
     def _breach(self, task_id: int) -> None:
         """Timer callback at the step's due time: a step still open then has breached its standard."""
         with self._tx() as conn:
-            conn.execute(t.wf_tasks.update().where(
-                t.wf_tasks.c.task_id == task_id, t.wf_tasks.c.done_at.is_(None), t.wf_tasks.c.breached_at.is_(None),
-            ).values(breached_at=t.wf_tasks.c.due_at))
+            conn.execute(
+                t.wf_tasks.update()
+                .where(
+                    t.wf_tasks.c.task_id == task_id,
+                    t.wf_tasks.c.done_at.is_(None),
+                    t.wf_tasks.c.breached_at.is_(None),
+                )
+                .values(breached_at=t.wf_tasks.c.due_at)
+            )
 
 
 class _Transaction:

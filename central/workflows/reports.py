@@ -41,12 +41,19 @@ def sla(wf: Workflows, period: str) -> list[Row]:
         durations = [(r["done_at"] - r["entered_at"]).total_seconds() for r in rows]
         timed = [r for r in rows if r["due_at"] is not None]
         on_time = sum(1 for r in timed if r["breached_at"] is None and r["done_at"] < r["due_at"])
-        out.append({
-            "period": when, "sop_id": sop_id, "step_no": step_no, "finished": len(rows),
-            "with_standard": len(timed), "on_time": on_time,
-            "share_on_time": round(on_time / len(timed), 4) if timed else None,
-            "median_seconds": statistics.median(durations), "p95_seconds": _percentile(durations, 0.95),
-        })
+        out.append(
+            {
+                "period": when,
+                "sop_id": sop_id,
+                "step_no": step_no,
+                "finished": len(rows),
+                "with_standard": len(timed),
+                "on_time": on_time,
+                "share_on_time": round(on_time / len(timed), 4) if timed else None,
+                "median_seconds": statistics.median(durations),
+                "p95_seconds": _percentile(durations, 0.95),
+            }
+        )
     return out
 
 
@@ -54,7 +61,9 @@ def throughput(wf: Workflows, period: str) -> list[Row]:
     """Per period and service: cases opened, closed (by outcome) and still open (backlog, now)."""
     with wf.store.engine.connect() as conn:
         cases = wf._rows(conn, sa.select(t.wf_cases))
-    counts: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"opened": 0, "closed": 0, "approved": 0})
+    counts: dict[tuple[str, str], dict[str, Any]] = defaultdict(
+        lambda: {"opened": 0, "closed": 0, "approved": 0}
+    )
     for case in cases:
         counts[(_period(wf, case["opened_at"], period), case["service_code"])]["opened"] += 1
         if case["closed_at"] is not None:
@@ -65,24 +74,38 @@ def throughput(wf: Workflows, period: str) -> list[Row]:
     for case in cases:
         if case["closed_at"] is None:
             backlog[case["service_code"]] += 1
-    return [{"period": p, "service_code": s, **v, "backlog_now": backlog[s]} for (p, s), v in sorted(counts.items())]
+    return [
+        {"period": p, "service_code": s, **v, "backlog_now": backlog[s]}
+        for (p, s), v in sorted(counts.items())
+    ]
 
 
 def cekal(wf: Workflows, period: str) -> list[Row]:
     """Every cekal hit with its linked case's outcome."""
     with wf.store.engine.connect() as conn:
         cases = wf._rows(conn, sa.select(t.wf_cases))
-    children = {c["parent_case_id"]: c for c in cases if c["parent_case_id"] is not None and c["sop_id"] == "SOP-003-A03"}
+    children = {
+        c["parent_case_id"]: c
+        for c in cases
+        if c["parent_case_id"] is not None and c["sop_id"] == "SOP-003-A03"
+    }
     out = []
     for case in cases:
         hits = case["data"].get("cekal_hits") or []
         if hits:
             child = children.get(case["case_id"])
-            out.append({"period": _period(wf, case["opened_at"], period), "application_no": case["application_no"],
-                        "sop_id": case["sop_id"], "hits": len(hits),
-                        "verdicts": ",".join(sorted({h["verdict"] for h in hits})),
-                        "linked_case": child["application_no"] if child else "",
-                        "outcome": child["status"] if child else "", "application_status": case["status"]})
+            out.append(
+                {
+                    "period": _period(wf, case["opened_at"], period),
+                    "application_no": case["application_no"],
+                    "sop_id": case["sop_id"],
+                    "hits": len(hits),
+                    "verdicts": ",".join(sorted({h["verdict"] for h in hits})),
+                    "linked_case": child["application_no"] if child else "",
+                    "outcome": child["status"] if child else "",
+                    "application_status": case["status"],
+                }
+            )
     return out
 
 
@@ -98,7 +121,10 @@ def revenue(wf: Workflows, period: str, kind: str | None = None) -> list[Row]:
         cell = sums[(_period(wf, row["paid_at"], period), row["service_code"])]
         cell[0] += 1
         cell[1] += int(row["amount"])
-    return [{"period": p, "service_code": s, "payments": n, "amount": a} for (p, s), (n, a) in sorted(sums.items())]
+    return [
+        {"period": p, "service_code": s, "payments": n, "amount": a}
+        for (p, s), (n, a) in sorted(sums.items())
+    ]
 
 
 def _period(wf: Workflows, at: datetime, period: str) -> str:

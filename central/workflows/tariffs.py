@@ -38,9 +38,15 @@ class Tariffs:
         services = {}
         for code, row in data.get("services", {}).items():
             number, amount = row.get("number"), row.get("amount")
-            if not isinstance(number, int) or not 0 < number < 1000 or not isinstance(amount, int) or amount < 0:
+            if (
+                not isinstance(number, int)
+                or not 0 < number < 1000
+                or not isinstance(amount, int)
+                or amount < 0
+            ):
                 raise DefinitionError(
-                    f"tariff table {path.name}: service {code} needs number (1-999) and amount (whole rupiah >= 0)"
+                    f"tariff table {path.name}: service {code} needs number (1-999) "
+                    "and amount (whole rupiah >= 0)"
                 )
             services[code] = Tariff(number, amount)
         per_day = data.get("overstay_per_day", 0)

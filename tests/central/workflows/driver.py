@@ -6,7 +6,6 @@ from collections import deque
 from typing import Any
 
 from central.workflows.definitions import Sop
-
 from tests.central.workflows.conftest import Office
 
 STEP_SECONDS = 30.0  # each step done well inside any standard of 1 min or more
@@ -41,8 +40,10 @@ def act(office: Office, case: dict[str, Any], decision: str = "", reason: str = 
     if "payment" in step["requires"] and not case["paid"]:
         bill = next((p for p in case["payments"] if p["paid_at"] is None), None)
         amount = bill["amount"] if bill else office.workflows.tariffs.tariff(case["service_code"]).amount
-        paid = client.post(f"/api/v1/workflows/cases/{case['case_id']}/payments",
-                           json={"amount": amount, "reference": f"BANK-{case['case_id']}"})
+        paid = client.post(
+            f"/api/v1/workflows/cases/{case['case_id']}/payments",
+            json={"amount": amount, "reference": f"BANK-{case['case_id']}"},
+        )
         assert paid.status_code == 200, paid.text
     body = {"action": "decide", "decision": decision, "reason": reason} if decision else {"action": "approve"}
     answer = client.post(f"/api/v1/workflows/cases/{case['case_id']}/actions", json=body)
@@ -52,8 +53,10 @@ def act(office: Office, case: dict[str, Any], decision: str = "", reason: str = 
 
 
 def open_case(office: Office, sop: Sop, name: str = "Budi Santoso", **applicant: Any) -> dict[str, Any]:
-    answer = office.as_("officer").post("/api/v1/workflows/cases", json={
-        "sop_id": sop.id, "applicant": {"name": name, "passport_no": "X1234567", **applicant}})
+    answer = office.as_("officer").post(
+        "/api/v1/workflows/cases",
+        json={"sop_id": sop.id, "applicant": {"name": name, "passport_no": "X1234567", **applicant}},
+    )
     assert answer.status_code == 201, answer.text
     case: dict[str, Any] = answer.json()
     return case

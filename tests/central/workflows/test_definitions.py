@@ -13,9 +13,24 @@ from central.workflows.definitions import Catalogue, parse_sop, parse_standard
 from central.workflows.errors import DefinitionError
 
 SHIPPED = (
-    "SOP-000", "SOP-001", "SOP-002", "SOP-004", "SOP-003-A03", "SOP-003-A04", "SOP-003-A05", "SOP-003-A06",
-    "SOP-003-A07", "SOP-003-B02", "SOP-003-B03", "SOP-003-B04", "SOP-003-B05", "SOP-003-B06", "SOP-003-B07",
-    "SOP-003-B08", "SOP-003-B09", "SOP-003-C01",
+    "SOP-000",
+    "SOP-001",
+    "SOP-002",
+    "SOP-004",
+    "SOP-003-A03",
+    "SOP-003-A04",
+    "SOP-003-A05",
+    "SOP-003-A06",
+    "SOP-003-A07",
+    "SOP-003-B02",
+    "SOP-003-B03",
+    "SOP-003-B04",
+    "SOP-003-B05",
+    "SOP-003-B06",
+    "SOP-003-B07",
+    "SOP-003-B08",
+    "SOP-003-B09",
+    "SOP-003-C01",
 )
 
 

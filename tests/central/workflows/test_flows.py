@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from central.workflows.definitions import Catalogue, Sop
-
 from tests.central.workflows.conftest import Office, build_office
 from tests.central.workflows.driver import STEP_SECONDS, act, drive_to, open_case
 
@@ -65,7 +64,10 @@ def test_each_branch_leads_where_the_definition_says(
         assert case["status"] == "held"
         linked_sop, _, at = to[4:].partition("@")
         child = office.as_("officer").get(f"{API}/cases/{case['linked'][0]['case_id']}").json()
-        assert (child["sop_id"], child["current_step"]) == (linked_sop, at or CATALOGUE.sop(linked_sop).first.no)
+        assert (child["sop_id"], child["current_step"]) == (
+            linked_sop,
+            at or CATALOGUE.sop(linked_sop).first.no,
+        )
     else:
         assert case["current_step"] == to
 
@@ -93,9 +95,13 @@ def test_a_vitas_cekal_hit_goes_to_officer_1_for_the_in_depth_check(office: Offi
 def test_a_held_application_refuses_actions(office: Office) -> None:
     sop = CATALOGUE.sop("SOP-000")
     case = drive_to(office, sop, open_case(office, sop, name="Cekal Subject"), "2")
-    case = act_raw = office.as_("officer").post(f"{API}/cases/{case['case_id']}/actions", json={"action": "approve"})
-    assert act_raw.status_code == 200 and act_raw.json()["status"] == "held"
-    again = office.as_("officer").post(f"{API}/cases/{case.json()['case_id']}/actions", json={"action": "approve"})
+    first = office.as_("officer").post(
+        f"{API}/cases/{case['case_id']}/actions", json={"action": "approve"}
+    )
+    assert first.status_code == 200 and first.json()["status"] == "held"
+    again = office.as_("officer").post(
+        f"{API}/cases/{case['case_id']}/actions", json={"action": "approve"}
+    )
     assert again.status_code == 409
     assert "waits for its linked case" in again.json()["error"]["message"]
 
@@ -122,8 +128,9 @@ def test_a_confirmed_cekal_case_rejects_the_application(office: Office) -> None:
     assert (child["status"], parent["status"]) == ("confirmed", "rejected")
 
 
-@pytest.mark.parametrize("sop", [s for s in SOPS if any("payment" in st.requires for st in s.steps)],
-                         ids=lambda s: s.id)
+@pytest.mark.parametrize(
+    "sop", [s for s in SOPS if any("payment" in st.requires for st in s.steps)], ids=lambda s: s.id
+)
 def test_a_document_is_not_handed_over_without_payment(office: Office, sop: Sop) -> None:
     step = next(st for st in sop.steps if "payment" in st.requires)
     case = drive_to(office, sop, open_case(office, sop, **applicant_for(sop)), step.no)
@@ -134,13 +141,16 @@ def test_a_document_is_not_handed_over_without_payment(office: Office, sop: Sop)
 
 def test_a_payment_with_the_wrong_amount_is_refused(office: Office) -> None:
     case = open_case(office, CATALOGUE.sop("SOP-003-B06"))
-    answer = office.as_("officer").post(f"{API}/cases/{case['case_id']}/payments",
-                                        json={"amount": 1, "reference": "R1"})
+    answer = office.as_("officer").post(
+        f"{API}/cases/{case['case_id']}/payments", json={"amount": 1, "reference": "R1"}
+    )
     assert answer.status_code == 422
 
 
 def test_payment_issues_a_numbered_payment_receipt_pdf(office: Office) -> None:
-    case = drive_to(office, CATALOGUE.sop("SOP-003-B06"), open_case(office, CATALOGUE.sop("SOP-003-B06")), "3")
+    case = drive_to(
+        office, CATALOGUE.sop("SOP-003-B06"), open_case(office, CATALOGUE.sop("SOP-003-B06")), "3"
+    )
     case = act(office, case)
     receipt = next(d for d in case["documents"] if d["kind"] == "payment_receipt")
     pdf = office.as_("officer").get(f"{API}/documents/{receipt['number']}.pdf")
@@ -204,8 +214,14 @@ def test_overstay_report_sums_the_fees_paid_per_day(office: Office) -> None:
     case = drive_to(office, sop, open_case(office, sop, permit_expiry="2026-11-13"), "5")
     act(office, case)
     rows = office.as_("supervisor").get(f"{API}/reports/overstay?period=day").json()
-    assert rows == [{"period": "2026-11-23", "service_code": "OVERSTAY", "payments": 1,
-                     "amount": 10 * office.workflows.tariffs.overstay_per_day}]
+    assert rows == [
+        {
+            "period": "2026-11-23",
+            "service_code": "OVERSTAY",
+            "payments": 1,
+            "amount": 10 * office.workflows.tariffs.overstay_per_day,
+        }
+    ]
 
 
 def test_reports_export_as_csv(office: Office) -> None:
@@ -223,23 +239,37 @@ def test_reject_needs_a_reason(office: Office) -> None:
 
 def test_reject_with_reason_takes_the_steps_rejection_branch(office: Office) -> None:
     case = drive_to(office, CATALOGUE.sop("SOP-004"), open_case(office, CATALOGUE.sop("SOP-004")), "2")
-    case = office.as_("officer").post(f"{API}/cases/{case['case_id']}/actions",
-                                      json={"action": "reject", "reason": "no sponsor letter"}).json()
+    case = (
+        office.as_("officer")
+        .post(
+            f"{API}/cases/{case['case_id']}/actions", json={"action": "reject", "reason": "no sponsor letter"}
+        )
+        .json()
+    )
     assert (case["status"], case["transitions"][-1]["reason"]) == ("rejected", "no sponsor letter")
 
 
 def test_return_for_correction_goes_back_to_an_earlier_step(office: Office) -> None:
     sop = CATALOGUE.sop("SOP-003-B03")
     case = drive_to(office, sop, open_case(office, sop), "5")
-    case = office.as_("officer").post(f"{API}/cases/{case['case_id']}/actions",
-                                      json={"action": "return", "to_step": "2", "reason": "typo in name"}).json()
+    case = (
+        office.as_("officer")
+        .post(
+            f"{API}/cases/{case['case_id']}/actions",
+            json={"action": "return", "to_step": "2", "reason": "typo in name"},
+        )
+        .json()
+    )
     assert case["current_step"] == "2"
 
 
 def test_assign_puts_the_task_on_a_named_officer(office: Office) -> None:
     case = open_case(office, CATALOGUE.sop("SOP-004"))
-    case = office.as_("officer").post(f"{API}/cases/{case['case_id']}/actions",
-                                      json={"action": "assign", "assignee": "siti"}).json()
+    case = (
+        office.as_("officer")
+        .post(f"{API}/cases/{case['case_id']}/actions", json={"action": "assign", "assignee": "siti"})
+        .json()
+    )
     assert case["tasks"][-1]["assignee"] == "siti"
 
 
@@ -259,8 +289,11 @@ def test_search_finds_a_case_by_name_passport_or_application_number(office: Offi
 
 def test_the_office_configured_variant_runs_for_the_service(sqlite_url: str) -> None:
     office = build_office(sqlite_url, choices={"ITAS-VITAS": "SOP-003-B06"})
-    case = office.as_("officer").post(f"{API}/cases", json={
-        "service_code": "ITAS-VITAS", "applicant": {"name": "A"}}).json()
+    case = (
+        office.as_("officer")
+        .post(f"{API}/cases", json={"service_code": "ITAS-VITAS", "applicant": {"name": "A"}})
+        .json()
+    )
     assert case["sop_id"] == "SOP-003-B06"
     office.workflows.store.close()
 

@@ -30,7 +30,7 @@ from enum import IntEnum
 from typing import Protocol
 
 from core.clock import Clock, Timer
-from hal.door import FailMode, Motion
+from hal.door import DEFAULT_TRAVEL_TIME, FailMode, GateDoor, Motion
 from hal.errors import BoardConfigError, DeviceTimeoutError, DoorError
 from hal.firmware import protocol as p
 
@@ -280,6 +280,14 @@ class DoorControllerLink:
         self.poll()
         return self.state
 
+    def close(self) -> None:
+        """Close the port (if it can be closed). The controller, no longer hearing heartbeats, takes
+        its safe state."""
+        with self._io:
+            close = getattr(self._port, "close", None)
+            if callable(close):
+                close()
+
     def take_faults(self) -> list[FaultReport]:
         faults, self.faults = self.faults, []
         return faults
@@ -512,3 +520,50 @@ class ControllerDoorDriver:
         if self._changed and listener is not None:
             self._changed = False
             listener()
+
+
+def open_controller_link(url: str, *, ack_timeout_s: float = DEFAULT_ACK_TIMEOUT_S) -> DoorControllerLink:
+    """A link over the UART at ``url`` (``/dev/ttyAMA0`` on the board, ``emu://doorctl/NAME`` emulated).
+
+    ``link.close()`` closes the port; do it after both leaves' doors are closed.
+    """
+    import serial
+
+    try:
+        port = serial.serial_for_url(url, baudrate=115200, timeout=0.05)
+    except (serial.SerialException, ValueError) as exc:
+        raise BoardConfigError(
+            f"cannot open the door controller's UART {url!r} ({exc}); check the device path, or for "
+            "emu://doorctl run emulator.devices.register() and import emulator.doorctl first"
+        ) from None
+    return DoorControllerLink(port, ack_timeout_s=ack_timeout_s)
+
+
+def controller_door(
+    link: DoorControllerLink,
+    leaf: Leaf | str,
+    clock: Clock,
+    *,
+    name: str = "door",
+    fail_mode: FailMode | str = FailMode.SAFE,
+    travel_time: float = DEFAULT_TRAVEL_TIME,
+) -> GateDoor:
+    """A ``GateDoor`` on one leaf of the controller behind ``link``, driver and door agreeing on the lock.
+
+    ``leaf`` is a ``Leaf`` or its name (``"entrance"``/``"exit"``, as a board config would give it).
+    """
+    if isinstance(leaf, str):
+        try:
+            leaf = Leaf[leaf.upper()]
+        except KeyError:
+            raise BoardConfigError(
+                f"door {name!r}: leaf must be 'entrance' or 'exit', got {leaf!r}"
+            ) from None
+    try:
+        mode = FailMode(fail_mode)
+    except ValueError:
+        raise BoardConfigError(
+            f"door {name!r}: fail_mode must be 'fail-safe' or 'fail-secure', got {fail_mode!r}"
+        ) from None
+    driver = ControllerDoorDriver(link, leaf, clock, fail_mode=mode)
+    return GateDoor(name=name, driver=driver, clock=clock, fail_mode=mode, travel_time=travel_time)

@@ -18,6 +18,8 @@ from hal.doorctl import (
     Mode,
     Result,
     Target,
+    controller_door,
+    open_controller_link,
 )
 from hal.errors import BoardConfigError
 from hal.firmware import protocol as p
@@ -196,3 +198,32 @@ def test_emu_doorctl_urls_reach_a_registered_rig_through_the_emulators_handler()
         port.close()
     finally:
         unregister_rig("contract-lane")
+
+
+def test_a_board_opens_a_controller_door_from_a_url_and_leaf_name() -> None:
+    import emulator.devices
+
+    emulator.devices.register()
+    clock = ManualClock()
+    register_rig("board-lane", clock)
+    link = open_controller_link("emu://doorctl/board-lane")
+    try:
+        clock.advance(0.01)
+        door = controller_door(link, "exit", clock, name="exit", fail_mode="fail-safe", travel_time=1.0)
+        door.open()
+        clock.advance(1.0)
+        assert door.state is DoorState.OPEN and door.name == "exit"
+        door.close_device()
+    finally:
+        link.close()
+        unregister_rig("board-lane")
+
+
+def test_a_leaf_name_that_is_not_entrance_or_exit_is_a_config_error(lane: Lane) -> None:
+    with pytest.raises(BoardConfigError, match="'entrance' or 'exit'"):
+        controller_door(lane.link, "middle", lane.clock)
+
+
+def test_an_unopenable_url_is_a_config_error_naming_the_url() -> None:
+    with pytest.raises(BoardConfigError, match="/dev/nonexistent-doorctl"):
+        open_controller_link("/dev/nonexistent-doorctl")

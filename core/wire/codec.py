@@ -21,14 +21,13 @@ from core.wire.errors import (
     SchemaVersionError,
     UnknownMessageType,
 )
-from core.wire.schema import ENVELOPE_KEYS, MESSAGE_TYPES, FieldProblem, Message, struct_codec
+from core.wire.schema import MESSAGE_TYPES, FieldProblem, Message, struct_codec
 from core.wire.topics import Topic, parse_topic
 
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 """Default cap on a payload's size: a kiosk application with document photos fits; junk does not."""
 
 SIGNATURE_FIELD = "signature"
-_ENVELOPE = frozenset(ENVELOPE_KEYS)
 M = TypeVar("M", bound=Message)
 
 
@@ -101,7 +100,7 @@ def decode(data: bytes | bytearray | memoryview, *, max_size: int = MAX_PAYLOAD_
             f"{cls.MIN_SCHEMA}..{cls.SCHEMA} (upgrade the receiver first when bumping a schema)"
         )
     try:
-        result: Message = struct_codec(cls).decode_fields(raw, _ENVELOPE)
+        result: Message = struct_codec(cls).decode_fields(raw, envelope=True)
     except FieldProblem as exc:
         raise DecodeError(f"{type_name}.{exc.path}: {exc.reason}", field=exc.path) from None
     return result

@@ -59,6 +59,7 @@ Scalar = str | int | float | bool | None
 """Values allowed in free-form dicts (command args, applicant fields, alarm details)."""
 
 ENVELOPE_KEYS = ("type", "schema")
+_MISSING = object()
 
 # --- compiled converters --------------------------------------------------------------------------
 
@@ -274,17 +275,22 @@ def _constrained(inner: Conv, constraints: list[object]) -> Conv:
     if not checks:
         return inner
     idec, ienc = inner.dec, inner.enc
+    first = checks[0]
+    rest = tuple(checks[1:])
 
+    # One constraint is the common case (ids, counts): call it directly, loop only for the rest.
     def dec(value: Any) -> Any:
         value = idec(value)
         if value is not None:
-            for check in checks:
+            first(value)
+            for check in rest:
                 check(value)
         return value
 
     def enc(value: Any) -> Any:
         if value is not None:
-            for check in checks:
+            first(value)
+            for check in rest:
                 check(value)
         return ienc(value)
 
@@ -362,22 +368,30 @@ class StructCodec:
             if info.name in ENVELOPE_KEYS:
                 raise TypeError(f"{cls.__name__}: field name {info.name!r} is reserved for the envelope")
         self.names = frozenset(info.name for info in self.fields)
+        self._envelope = frozenset(ENVELOPE_KEYS)
+        self._with_envelope = self.names | self._envelope
+        self._required = frozenset(info.name for info in self.fields if info.required)
+        self._decoders = tuple((info.name, info.conv.dec) for info in self.fields)
         self.conv = Conv(self._dec, self._enc, cls.__name__)
 
-    def decode_fields(self, raw: dict[str, Any], ignore: frozenset[str] = frozenset()) -> Any:
-        extra = raw.keys() - self.names - ignore
-        if extra:
+    def decode_fields(self, raw: dict[str, Any], envelope: bool = False) -> Any:
+        """An instance from a decoded map (``envelope``: the map also holds ``type`` and ``schema``)."""
+        if not raw.keys() <= (self._with_envelope if envelope else self.names):
+            extra = raw.keys() - self.names - (self._envelope if envelope else frozenset())
             name = sorted(map(str, extra))[0]
             raise FieldProblem(f"unknown field {name!r} for {self.cls.__name__}", name)
         kwargs = {}
-        for name, conv, required, _ in self.fields:
-            if name in raw:
-                try:
-                    kwargs[name] = conv.dec(raw[name])
-                except FieldProblem as exc:
-                    raise exc.under(name) from None
-            elif required:
-                raise FieldProblem(f"required field {name!r} of {self.cls.__name__} is missing", name)
+        name = ""
+        try:
+            for name, dec in self._decoders:
+                value = raw.get(name, _MISSING)
+                if value is _MISSING:
+                    if name in self._required:
+                        raise FieldProblem(f"required field {name!r} of {self.cls.__name__} is missing")
+                    continue
+                kwargs[name] = dec(value)
+        except FieldProblem as exc:
+            raise exc.under(name) from None
         return self.cls(**kwargs)
 
     def encode_fields(self, obj: Any, into: dict[str, Any]) -> dict[str, Any]:

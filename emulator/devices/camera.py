@@ -109,6 +109,11 @@ def camera(name: str = "default", *, width: int = 640, height: int = 480) -> Emu
         return _CAMERAS[name]
 
 
+def forget_camera(name: str) -> None:
+    with _CAMERAS_LOCK:
+        _CAMERAS.pop(name, None)
+
+
 def forget_cameras() -> None:
     with _CAMERAS_LOCK:
         _CAMERAS.clear()

@@ -113,3 +113,9 @@ class PassengerDisplay:
 
     def close(self) -> None:
         """Nothing to release; present so every device closes the same way."""
+
+    def __enter__(self) -> PassengerDisplay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

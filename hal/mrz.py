@@ -81,6 +81,7 @@ class MrzReader:
         self._read = threading.Condition(self._lock)
         self._readings = 0
         self._idle_timer: Timer | None = None
+        self._generation = 0
         self._closed = False
         self._serial: Any = serial.serial_for_url(url, baudrate=baudrate, timeout=None)
         self._thread = serial.threaded.ReaderThread(self._serial, lambda: _Protocol(self))
@@ -93,15 +94,26 @@ class MrzReader:
             if self._closed:
                 return
             items = self._decoder.feed(data)
-            if self._idle_timer is not None:
-                self._idle_timer.cancel()
-                self._idle_timer = None
-            if self._decoder.pending:
-                self._idle_timer = self.clock.call_later(self.idle_gap, self._idle)
+            self._generation += 1
+            generation, pending, stale = self._generation, self._decoder.pending, self._idle_timer
+            self._idle_timer = None
+        # The clock is called outside our lock: a hand-advanced clock runs _idle (which takes our lock)
+        # while holding its own, so holding ours while calling it could deadlock.
+        if stale is not None:
+            stale.cancel()
+        if pending:
+            timer = self.clock.call_later(self.idle_gap, lambda: self._idle(generation))
+            with self._lock:
+                if generation == self._generation:
+                    self._idle_timer = timer
+                else:
+                    timer.cancel()
         self._dispatch(items)
 
-    def _idle(self) -> None:
+    def _idle(self, generation: int) -> None:
         with self._lock:
+            if generation != self._generation or self._closed:
+                return  # more bytes came after this timer was set
             self._idle_timer = None
             items = self._decoder.flush()
         self._dispatch(items)

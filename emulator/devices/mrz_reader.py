@@ -62,6 +62,7 @@ class EmulatedMrzReader(SerialDevice):
         fmt: str = "TD3",
         ocr_errors: int = 0,
         missing_line: int | None = None,
+        cut_line: tuple[int, int] | None = None,
         pad: bool = False,
     ) -> list[str]:
         """The lines the reader would send for ``document`` after its OCR had its way with them."""
@@ -84,6 +85,14 @@ class EmulatedMrzReader(SerialDevice):
             if not 0 <= missing_line < len(lines):
                 raise ValueError(f"missing_line must be 0…{len(lines) - 1}, got {missing_line}")
             lines[missing_line] = ""
+        if cut_line is not None:
+            # The document moved mid-read: the reader sends what it saw of the line.
+            row, keep = cut_line
+            if not 0 <= row < len(lines) or keep < 0:
+                raise ValueError(
+                    f"cut_line must be (0…{len(lines) - 1}, characters kept ≥ 0), got {cut_line}"
+                )
+            lines[row] = lines[row][:keep]
         return lines
 
     def present(
@@ -94,6 +103,7 @@ class EmulatedMrzReader(SerialDevice):
         framing: Framing | None = None,
         ocr_errors: int = 0,
         missing_line: int | None = None,
+        cut_line: tuple[int, int] | None = None,
         pad: bool = False,
         garbage: bytes | int = b"",
         corrupt_bcc: bool = False,
@@ -104,7 +114,9 @@ class EmulatedMrzReader(SerialDevice):
         In ``lines`` framing a missing line is simply not sent, as line scanners do.
         """
         framing = framing or self.framing
-        lines = self.mrz_lines(document, fmt=fmt, ocr_errors=ocr_errors, missing_line=missing_line, pad=pad)
+        lines = self.mrz_lines(
+            document, fmt=fmt, ocr_errors=ocr_errors, missing_line=missing_line, cut_line=cut_line, pad=pad
+        )
         if framing is Framing.LINES:
             lines = [line for line in lines if line]
         frame = encode_frame(lines, framing, with_bcc=self.with_bcc)

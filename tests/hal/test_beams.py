@@ -124,3 +124,21 @@ def test_too_few_beams_for_the_zones_is_a_config_error() -> None:
     reset_emulated()
     with pytest.raises(BoardConfigError, match="at least 3"):
         BeamArray((4, 17), backend="emulated")
+
+
+def test_a_trolley_pushed_by_one_passenger_reads_as_two_bodies(lane: Lane) -> None:
+    # Deliberate: beams cannot tell a trolley from a second person, and a false alarm is preferred
+    # to a missed tailgater (vendor practice, shared/notes/hardware-protocols.md).
+    beams, emulated, clock = lane
+    emulated.add(Walker(position=0.2, speed=0.0, length=0.4))
+    emulated.add(Walker(position=0.8, speed=0.0, length=0.8, kind="trolley"))
+    clock.advance(0.1)
+    assert beams.occupancy.bodies == 2 and beams.occupancy.tailgating
+
+
+def test_a_small_bag_carried_close_stays_one_body(lane: Lane) -> None:
+    beams, emulated, clock = lane
+    emulated.add(Walker(position=0.6, speed=0.0, length=0.4))
+    emulated.add(Walker(position=0.9, speed=0.0, length=0.2, kind="bag"))
+    clock.advance(0.1)
+    assert beams.occupancy.bodies == 1

@@ -135,3 +135,10 @@ def test_closing_twice_is_harmless(lane: Lane) -> None:
     reader.close()
     reader.close()
     assert reader.wait_for_document(0.01) is None
+
+
+def test_a_line_cut_short_is_reported_as_an_invalid_read(lane: Lane) -> None:
+    device, reader, _ = lane
+    device.present(DOCUMENT, cut_line=(1, 20))
+    reading = reader.wait_for_document(WAIT)
+    assert reading is not None and not reading.valid and len(reading.lines[1]) == 20

@@ -237,6 +237,9 @@ class GateDoor:
         self._lock = threading.RLock()
         self._timer: Timer | None = None
         self._started_at = 0.0
+        self._now = 0.0
+        self._move_id = 0
+        self._to_arm: int | None = None
         self._lock_when_closed = False
         self._closed_device = False
         self._state = self._state_from_switches()
@@ -270,7 +273,9 @@ class GateDoor:
     # -- what the gate does -------------------------------------------------------------------------
     def open(self) -> None:
         """Release the latch and swing open; ``when_opened`` fires on the open switch."""
+        now = self.clock.monotonic()
         with self._lock:
+            self._now = now
             self._check_usable()
             if self._driver.is_locked and self._lock_when_closed:
                 raise DoorError(f"door {self.name!r} is locked; call unlock() before open()")
@@ -280,18 +285,21 @@ class GateDoor:
                 self._state = DoorState.OPEN
                 return
             self._start(Motion.OPENING, DoorState.OPENING)
+        self._arm_timer()
 
     def close(self) -> None:
         """Swing closed; an obstruction stops and reopens the leaf (``when_obstructed``)."""
+        now = self.clock.monotonic()
         with self._lock:
+            self._now = now
             self._check_usable()
             if self._state is DoorState.CLOSED or (self._state is not DoorState.CLOSING and self.is_closed):
                 self._arrived_closed()
-                return
-            if self._driver.obstructed:
+            elif self._driver.obstructed:
                 self._obstructed()
-                return
-            self._start(Motion.CLOSING, DoorState.CLOSING)
+            else:
+                self._start(Motion.CLOSING, DoorState.CLOSING)
+        self._arm_timer()
 
     def lock(self) -> None:
         """Close (if needed) and engage the lock once closed: nobody leaves through this leaf.
@@ -301,7 +309,7 @@ class GateDoor:
         with self._lock:
             self._check_usable()
             self._lock_when_closed = True
-            self.close()
+        self.close()
 
     def unlock(self) -> None:
         """Release the lock (the leaf stays where it is)."""
@@ -357,25 +365,44 @@ class GateDoor:
             return DoorState.CLOSED
         return DoorState.STOPPED
 
+    # Lock order: the clock is never called while this door's lock is held by a thread that is not
+    # running the clock's callbacks. A hand-advanced clock holds its own lock while it runs callbacks
+    # (which take ours), so the other order would deadlock. Entry points read the time first and arm
+    # the travel timer after releasing the lock; a move id tells a stale timer from the current one.
     def _start(self, motion: Motion, state: DoorState) -> None:
         self._cancel_timer()
         self._state = state
-        self._started_at = self.clock.monotonic()
+        self._started_at = self._now
         self._driver.drive(motion)
-        self._timer = self.clock.call_later(self.travel_time, self._travel_overrun)
+        self._move_id += 1
+        self._to_arm = self._move_id
+
+    def _arm_timer(self) -> None:
+        with self._lock:
+            move_id, self._to_arm = self._to_arm, None
+        if move_id is None:
+            return
+        timer = self.clock.call_later(self.travel_time, lambda: self._travel_overrun(move_id))
+        with self._lock:
+            if move_id == self._move_id and self.is_moving:
+                self._timer = timer
+            else:
+                timer.cancel()
 
     def _cancel_timer(self) -> None:
+        self._to_arm = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def _stop(self) -> None:
         self._cancel_timer()
+        self._move_id += 1
         self._driver.drive(Motion.STOPPED)
 
-    def _travel_overrun(self) -> None:
+    def _travel_overrun(self, move_id: int) -> None:
         with self._lock:
-            if not self.is_moving:
+            if move_id != self._move_id or not self.is_moving:
                 return
             target = "open" if self._state is DoorState.OPENING else "closed"
             self._fail(
@@ -390,6 +417,13 @@ class GateDoor:
         self._emit(self.when_fault)
 
     def _inputs_changed(self) -> None:
+        now = self.clock.monotonic()
+        with self._lock:
+            self._now = now
+            self._changed()
+        self._arm_timer()
+
+    def _changed(self) -> None:
         with self._lock:
             if self._closed_device:
                 return
@@ -398,14 +432,14 @@ class GateDoor:
                 self._fail("open and closed switches are both made (wiring fault)")
             elif self._state is DoorState.OPENING and opened:
                 self._stop()
-                self.last_travel_time = self.clock.monotonic() - self._started_at
+                self.last_travel_time = self._now - self._started_at
                 self._state = DoorState.OPEN
                 self._emit(self.when_opened)
             elif self._state is DoorState.CLOSING and self._driver.obstructed:
                 self._obstructed()
             elif self._state is DoorState.CLOSING and closed:
                 self._stop()
-                self.last_travel_time = self.clock.monotonic() - self._started_at
+                self.last_travel_time = self._now - self._started_at
                 self._arrived_closed()
             elif not self.is_moving and self._state is not DoorState.FAULT:
                 # A leaf moved by hand, or switches read for the first time: believe the switches.

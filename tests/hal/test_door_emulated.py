@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -72,3 +73,25 @@ def test_unknown_fail_mode_names_the_choices() -> None:
 def test_outputs_start_de_energised(rig: EmulatedRig) -> None:
     factory = pin_factory("emulated")
     assert [factory.pin(n).state for n in (PINS.motor_open, PINS.motor_close, PINS.lock)] == [0, 0, 0]
+
+
+def test_commands_from_another_thread_while_time_advances_never_deadlock(rig: EmulatedRig) -> None:
+    errors: list[Exception] = []
+    stop = threading.Event()
+
+    def commander() -> None:
+        opening = True
+        while not stop.is_set():
+            try:
+                (rig.door.open if opening else rig.door.close)()
+            except Exception as exc:  # recorded, so a failure shows instead of a silent thread death
+                errors.append(exc)
+            opening = not opening
+
+    thread = threading.Thread(target=commander, daemon=True)
+    thread.start()
+    for _ in range(300):
+        rig.advance(0.01)
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive() and errors == []

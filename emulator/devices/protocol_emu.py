@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
-from typing_extensions import Buffer
 
 # Importing the device modules registers their kinds.
 from emulator.devices import fingerprint as _fingerprint
@@ -103,7 +102,7 @@ class Serial(SerialBase):
             del self._rx[:size]
             return data
 
-    def write(self, data: Buffer, /) -> int:
+    def write(self, data: Any, /) -> int:  # any bytes-like object, as pyserial accepts
         if not self.is_open or self.device is None:
             raise PortNotOpenError()
         payload = bytes(data)

@@ -13,14 +13,17 @@ from central.errors import Invalid
 from central.live import LiveBus
 from central.store import Row, Store
 from core.clock import Clock
+from core.wire import CommandName, new_event_id
 
-# action -> (what it does, in the supervisor's words)
+# The wire's command names the dashboard offers -> what each does, in the supervisor's words.
 ACTIONS: dict[str, str] = {
-    "release_passenger": "unlock and open the entry door for a held passenger (after the SOP Cekal handover)",
-    "grant_retry": "let the passenger try the biometric step again (SOP-003-A08 steps 5-6)",
-    "refuse_retry": "end the biometric step; the entry door re-opens (SOP-003-A08 step 7)",
-    "set_out_of_service": "take the gate out of service after the current passenger",
-    "set_in_service": "put the gate back in service",
+    CommandName.RELEASE_PASSENGER.value: "unlock and open the entry door for a held passenger (SOP Cekal)",
+    CommandName.GRANT_RETRY.value: "let the passenger try the biometric step again (SOP-003-A08 steps 5-6)",
+    CommandName.REFUSE_RETRY.value: "end the biometric step; the entry door re-opens (SOP-003-A08 step 7)",
+    CommandName.OUT_OF_SERVICE.value: "take the gate out of service after the current passenger",
+    CommandName.IN_SERVICE.value: "put the gate back in service",
+    CommandName.CLEAR_ALARM.value: "clear an alarm on the device once dealt with",
+    CommandName.RESYNC_WATCHLIST.value: "make the device fetch the current watch list again",
 }
 
 
@@ -57,7 +60,13 @@ class Commands:
             self.store.alert(alert_id)
         now = self.clock.now()
         command = self.store.add_command(
-            device_id, action, params=params or {}, issued_by=by, now=now, alert_id=alert_id
+            device_id,
+            action,
+            params=params or {},
+            issued_by=by,
+            now=now,
+            alert_id=alert_id,
+            command_id=new_event_id(now),  # the wire's command id is a UUIDv7 event id
         )
         self.store.audit(by, f"command.{action}", now=now, target=device_id, command_id=command["command_id"])
         if self.sender is None:

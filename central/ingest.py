@@ -25,6 +25,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -39,9 +40,11 @@ from central.devices import tile
 from central.errors import CentralError
 from central.service import Central
 from central.store import EventRecord, Row, utc
-from central.translate import CommandAnswer, Translated
+from central.translate import Translated
+from core.wire import Topic
 
 log = logging.getLogger("central.ingest")
+ACK_CHUNK = 500  # event ids per events_ack message (keeps each ack well under the payload cap)
 SESSION_EXPIRY = 3600  # seconds the broker keeps our subscription and queued messages while we restart
 
 
@@ -172,10 +175,7 @@ class Ingest:
     # -- paho callbacks (network thread: keep them light) ---------------------------------------------
 
     def _filters(self) -> list[str]:
-        filters = translate.subscriptions()
-        if self.shared_group:
-            return [f"$share/{self.shared_group}/{f}" for f in filters]
-        return filters
+        return translate.subscriptions(self.shared_group)
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
@@ -224,61 +224,82 @@ class Ingest:
 
     def process(self, batch: list[Inbound]) -> None:
         """Decode, store in one transaction, apply statuses and answers, then ack. Public for tests."""
-        central = self.central
+        central, store = self.central, self.central.store
         now = central.clock.now()
         events: list[EventRecord] = []
-        statuses = []
-        answers: list[CommandAnswer] = []
+        translated: list[Translated] = []
         arrivals: dict[str, float] = {}
+        to_ack: dict[Topic, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
         for item in batch:
             self.stats.received += 1
             try:
-                translated: Translated = translate.translate(item.topic, item.payload)
+                result = translate.translate(item.topic, item.payload, received_at=now)
             except translate.Rejected as exc:
-                central.store.quarantine(item.topic, item.payload, str(exc), received_at=now)
+                store.quarantine(item.topic, item.payload, str(exc), received_at=now)
                 central.metrics.quarantined.inc()
                 self.stats.quarantined += 1
-                log.warning("quarantined a message", extra={"topic": item.topic, "reason": str(exc)})
+                log.warning("quarantined a message", extra={"topic": item.topic[:256], "reason": str(exc)})
+                if exc.origin is not None and exc.event_id is not None and exc.origin.device_id is not None:
+                    to_ack[exc.origin][1].append(exc.event_id)
                 continue
-            if translated.event is not None:
-                events.append(translated.event)
-                arrivals.setdefault(translated.event.event_id, item.received)
-            if translated.status is not None:
-                statuses.append(translated.status)
-            if translated.answer is not None:
-                answers.append(translated.answer)
-        new_ids = set(central.store.store_events(events, received_at=now))
+            translated.append(result)
+            if result.event is not None:
+                events.append(result.event)
+                arrivals.setdefault(result.event.event_id, item.received)
+                to_ack[result.origin][0].append(result.event.event_id)
+        new_ids = set(store.store_events(events, received_at=now))
         committed = time.monotonic()
-        for status in statuses:
-            if central.store.update_device_status(status):
-                central.bus.publish("device", tile(central.store.device(status.device_id)))
-        for answer in answers:
-            central.commands.answered(answer.command_id, accepted=answer.accepted, detail=answer.detail)
+        for result in translated:
+            self._apply(result, now)
         self.stats.batches += 1
         central.metrics.batches.inc()
-        self._ack(events)
+        # Only now, with the events committed, may the devices' outboxes drop them (docs/protocol.md).
+        self._ack(to_ack, now)
         duplicates = len({e.event_id for e in events}) - len(new_ids)
         self.stats.stored += len(new_ids)
         self.stats.duplicates += duplicates
         central.metrics.events_stored.inc(len(new_ids))
         central.metrics.events_duplicate.inc(duplicates)
-        seen: set[str] = set()
+        announced: set[str] = set()
         for event in events:
-            if event.event_id not in new_ids or event.event_id in seen:
+            if event.event_id not in new_ids or event.event_id in announced:
                 continue
-            seen.add(event.event_id)
+            announced.add(event.event_id)
             central.metrics.lag.observe(max(0.0, (now - utc(event.occurred_at)).total_seconds()))
-            if self.keep_latencies and len(self.stats.commit_latencies) < self.keep_latencies:
+            if len(self.stats.commit_latencies) < self.keep_latencies:
                 self.stats.commit_latencies.append(committed - arrivals[event.event_id])
             self._announce(event)
 
-    def _ack(self, events: list[EventRecord]) -> None:
-        by_device: dict[str, list[str]] = defaultdict(list)
-        for event in events:
-            if event.event_id not in by_device[event.device_id]:
-                by_device[event.device_id].append(event.event_id)
-        for device_id, ids in by_device.items():
-            for topic, payload in translate.acks(device_id, ids):
+    def _apply(self, result: Translated, now: datetime) -> None:
+        """What a message changes besides the events table: device state, commands, alerts, enrolments."""
+        central, store = self.central, self.central.store
+        updated = result.status is not None and store.update_device_status(result.status)
+        if updated and result.status is not None and central.bus.subscribers:
+            central.bus.publish("device", tile(store.device(result.status.device_id)))
+        if result.answer is not None:
+            central.commands.answered(
+                result.answer.command_id, accepted=result.answer.accepted, detail=result.answer.detail
+            )
+        if result.cleared_alarm is not None:
+            alert = store.close_alert_by_event(
+                result.cleared_alarm, by=result.origin.device_id or "", now=now
+            )
+            if alert is not None:
+                central.bus.publish("alert", public_alert(alert))
+        if result.enrolment is not None:
+            record = result.enrolment
+            if record.get("issuing_state") and record.get("document_number"):
+                store.put_enrolment(record["issuing_state"], record["document_number"], record, now=now)
+
+    def _ack(self, to_ack: dict[Topic, tuple[list[str], list[str]]], now: datetime) -> None:
+        for origin, (stored, quarantined) in to_ack.items():
+            stored = list(dict.fromkeys(stored))
+            for start in range(0, max(len(stored), 1), ACK_CHUNK):
+                chunk = stored[start : start + ACK_CHUNK]
+                extra = quarantined if start == 0 else []
+                if not chunk and not extra:
+                    continue
+                topic, payload = translate.acks(origin, chunk, extra, at=now)
                 self.client.publish(topic, payload, qos=1)
                 self.stats.acks_sent += 1
 
@@ -304,7 +325,13 @@ class Ingest:
     # -- commands to devices (CommandSender) ----------------------------------------------------------
 
     def send_command(self, command: Row) -> None:
-        topic, payload = translate.command(command)
+        store = self.central.store
+        device = store.device(command["device_id"])
+        if not device["site"]:
+            raise ValueError(f"device {device['device_id']} has no site, so it has no command topic")
+        alert = store.alert(command["alert_id"]) if command["alert_id"] is not None else None
+        in_reply_to = alert["event_id"] if alert is not None else None
+        topic, payload = translate.command(command, device, in_reply_to=in_reply_to)
         info = self.client.publish(topic, payload, qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             raise RuntimeError(f"the broker did not take the command ({mqtt.error_string(info.rc)})")

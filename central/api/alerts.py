@@ -21,7 +21,13 @@ AlertId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 class NewCommand(BaseModel):
     device_id: str = Field(max_length=64, examples=["gate-01"])
     action: Literal[
-        "release_passenger", "grant_retry", "refuse_retry", "set_out_of_service", "set_in_service"
+        "release_passenger",
+        "grant_retry",
+        "refuse_retry",
+        "out_of_service",
+        "in_service",
+        "clear_alarm",
+        "resync_watchlist",
     ] = Field(description="; ".join(f"{k}: {v}" for k, v in ACTIONS.items()))
     alert_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 

@@ -248,17 +248,19 @@ class Store:
             "in_service",
             "lane_state",
             "passenger_inside",
-            "doors",
             "watchlist_version",
             "software_version",
         ):
             value = getattr(status, name)
             if value is not None:
                 values[name] = value
+        where = t.devices.c.device_id == status.device_id
         with self.write_lock, self.engine.begin() as conn:
-            result = conn.execute(
-                t.devices.update().where(t.devices.c.device_id == status.device_id).values(**values)
-            )
+            if status.doors is not None:
+                # A door event names one door: merge, so the other door's state stays known.
+                current = conn.execute(sa.select(t.devices.c.doors).where(where)).scalar()
+                values["doors"] = {**(current or {}), **status.doors}
+            result = conn.execute(t.devices.update().where(where).values(**values))
         return bool(result.rowcount)
 
     # -- users, tokens, audit -------------------------------------------------------------------------
@@ -456,6 +458,16 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.alerts).where(t.alerts.c.event_id == event_id)).first()
         return None if row is None else _plain(row)
+
+    def close_alert_by_event(self, event_id: str, *, by: str, now: datetime) -> Row | None:
+        """The device cleared its alarm: close the alert it opened, unless a person closed it already."""
+        with self.write_lock, self.engine.begin() as conn:
+            result = conn.execute(
+                t.alerts.update()
+                .where(t.alerts.c.event_id == event_id, t.alerts.c.status != "closed")
+                .values(status="closed", closed_by=by, closed_at=now)
+            )
+        return self.alert_by_event(event_id) if result.rowcount else None
 
     def set_alert_status(self, alert_id: int, status: str, *, by: str, now: datetime) -> Row:
         if status not in ALERT_STATES:

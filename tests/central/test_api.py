@@ -64,7 +64,7 @@ def test_an_officer_may_not_send_commands(
 def test_only_an_administrator_adds_devices(
     client: TestClient, supervisor: dict[str, str], admin: dict[str, str]
 ) -> None:
-    body = {"device_id": "gate-05", "kind": "gate", "site": "CGK", "lane": "5", "direction": "arrival"}
+    body = {"device_id": "gate-05", "kind": "gate", "site": "cgk", "lane": "5", "direction": "arrival"}
     refused = client.post("/api/v1/devices", json=body, headers=supervisor)
     added = client.post("/api/v1/devices", json=body, headers=admin)
     assert refused.status_code == 403
@@ -78,7 +78,7 @@ def test_a_command_without_a_broker_is_recorded_as_failed(
 ) -> None:
     devices.add_device(central.store, "gate-01", kind="gate", now=central.clock.now())
     response = client.post(
-        "/api/v1/commands", json={"device_id": "gate-01", "action": "set_out_of_service"}, headers=supervisor
+        "/api/v1/commands", json={"device_id": "gate-01", "action": "out_of_service"}, headers=supervisor
     )
     assert response.status_code == 202
     assert response.json()["state"] == "failed"

@@ -43,7 +43,7 @@ class _LegacyMany(conjecture_utils.many):
 
 
 if not hasattr(conjecture_utils.many, "more"):
-    jsonschema_strategies.cu = SimpleNamespace(many=_LegacyMany)  # type: ignore[assignment]
+    jsonschema_strategies.cu = SimpleNamespace(many=_LegacyMany)  # type: ignore[assignment,attr-defined]
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def fuzz_target(central: Central) -> Any:
                 "crossing",
                 T0,
                 {},
-                crossing=CrossingRecord("crossed", "departure", step_seconds={"document": 2.5}),
+                crossing=CrossingRecord("crossed", "departure", step_seconds={"scan": 2.5}),
             ),
             EventRecord(
                 "00000000-0000-7000-8000-000000000002",

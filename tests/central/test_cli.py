@@ -49,7 +49,7 @@ def test_device_add_prints_its_credentials_once(
             "add",
             "gate-01",
             "--site",
-            "CGK",
+            "cgk",
             "--direction",
             "departure",
             "--json",
@@ -61,7 +61,7 @@ def test_device_add_prints_its_credentials_once(
     creds = json.loads(capsys.readouterr().out)
     assert code == 0
     assert creds["mqtt_username"] == "gate-01" and len(creds["mqtt_password"]) >= 24
-    assert Store(sqlite_url).device("gate-01")["site"] == "CGK"
+    assert Store(sqlite_url).device("gate-01")["site"] == "cgk"
 
 
 def test_adding_a_device_twice_fails_with_a_message(

@@ -85,10 +85,7 @@ def test_alarms_are_counted_by_kind(store: Store) -> None:
 
 def test_step_times_are_held_to_the_sop_standard(store: Store) -> None:
     store.store_events(
-        [
-            crossing(i, minutes=i, steps={"document": seconds})
-            for i, seconds in enumerate([2.0, 4.0, 6.0, 3.0])
-        ],
+        [crossing(i, minutes=i, steps={"scan": seconds}) for i, seconds in enumerate([2.0, 4.0, 6.0, 3.0])],
         received_at=T0,
     )
     (row,) = reports.step_times(store, None, None)

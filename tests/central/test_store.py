@@ -11,8 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from central.errors import Conflict, NotFound
-from central.store import AlertRecord, CrossingRecord, DeviceStatus, EventRecord, Store
-from central.store import schema
+from central.store import AlertRecord, CrossingRecord, DeviceStatus, EventRecord, Store, schema
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 

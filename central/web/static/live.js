@@ -12,6 +12,7 @@
   const feed = document.getElementById("feed");
   const commands = document.getElementById("commands");
   const alertById = new Map();
+  const HOLDING = ["cekal_identik", "cekal_mirip"];
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -50,8 +51,8 @@
       el("p", { class: "inside" }, d.passenger_inside ? "⚠ " + T.passenger_inside : ""),
       el("p", {}, T.doors + ": ", el("span", { class: "doors" }, doors || "-")));
     if (canAct) {
-      const action = d.in_service ? "set_out_of_service" : "set_in_service";
-      tile.append(el("button", { class: "service", onclick: () => command(d.device_id, action) }, T[action]));
+      const action = d.in_service ? "out_of_service" : "in_service";
+      tile.append(el("button", { class: "service", onclick: () => command(d.device_id, action) }, T["do_" + action]));
     }
     const old = document.getElementById(id);
     if (old) old.replaceWith(tile); else tiles.append(tile);
@@ -64,7 +65,8 @@
     if (a.status === "closed") { if (old) old.remove(); return; }
     const details = a.details || {};
     const card = el("article", { id: id, class: "alert " + a.kind + " " + a.priority + " " + a.status, "data-alert": a.alert_id },
-      el("h3", {}, a.kind.toUpperCase(), " · ", a.device_id, " · ", new Date(a.opened_at).toLocaleTimeString()));
+      el("h3", {}, a.kind.toUpperCase().replace("_", " "), " · ", a.device_id, " · ", new Date(a.opened_at).toLocaleTimeString()));
+    if (details.message) card.append(el("p", {}, details.message));
     if (details.entry_id || details.list_name || details.holder_name) {
       card.append(el("p", { class: "entry" }, T.list_entry + ": ",
         [details.list_name, details.entry_id, details.holder_name, details.document_number].filter(Boolean).join(" · ")));
@@ -75,14 +77,17 @@
     if (a.has_face) card.append(el("img", { class: "face", alt: T.captured_face, src: "/api/v1/alerts/" + a.alert_id + "/face" }));
     if (canAct) {
       const buttons = el("div", { class: "actions" });
-      const actions = a.kind === "biometric_retry" ? ["grant_retry", "refuse_retry"] : ["release_passenger"];
+      // SOP-003-A08: a retry request is granted or refused; a held passenger (cekal) is released.
+      const actions = a.kind === "retry_request" ? ["grant_retry", "refuse_retry"]
+        : HOLDING.includes(a.kind) ? ["release_passenger"] : ["clear_alarm"];
       for (const action of actions) {
-        buttons.append(el("button", { class: action, onclick: () => command(a.device_id, action, a.alert_id) }, T[action]));
+        buttons.append(el("button", { class: action, onclick: () => command(a.device_id, action, a.alert_id) }, T["do_" + action]));
       }
       if (a.status === "open") buttons.append(el("button", { class: "ack", onclick: () => post("/api/v1/alerts/" + a.alert_id + "/acknowledged").then(renderAlert) }, T.acknowledge));
       buttons.append(el("button", { class: "close", onclick: () => post("/api/v1/alerts/" + a.alert_id + "/closed").then(renderAlert) }, T.close));
-      if (a.kind === "cekal" || a.kind === "interpol") {
-        buttons.append(el("a", { class: "report", href: "/incidents/new?kind=" + a.kind + "&alert_id=" + a.alert_id }, T.incident_report));
+      if (HOLDING.includes(a.kind) || a.kind === "interpol") {
+        const kind = a.kind === "interpol" ? "interpol" : "cekal";
+        buttons.append(el("a", { class: "report", href: "/incidents/new?kind=" + kind + "&alert_id=" + a.alert_id }, T.incident_report));
       }
       card.append(buttons);
     }
@@ -98,7 +103,7 @@
   function showCommand(c) {
     const id = "command-" + c.command_id;
     const item = el("li", { id: id, class: "command " + c.state, "data-state": c.state },
-      new Date(c.issued_at).toLocaleTimeString(), " ", c.device_id, " ", T[c.action] || c.action, " — ",
+      new Date(c.issued_at).toLocaleTimeString(), " ", c.device_id, " ", T["do_" + c.action] || c.action, " — ",
       el("span", { class: "command-state" }, T[c.state] || c.state), " (", c.issued_by, ")", c.answer ? " " + c.answer : "");
     const old = document.getElementById(id);
     if (old) old.replaceWith(item); else commands.prepend(item);

@@ -1,0 +1,239 @@
+"""Between the wire and the store: decoded ``core.wire`` messages become store records, and central's
+acks and commands become wire messages. No I/O here; ``central.ingest`` does the MQTT side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgpack
+
+from central.store import AlertRecord, CrossingRecord, DeviceStatus, EventRecord, Row
+from core import wire
+from core.wire import Channel, Topic
+
+CENTRAL_ID = "central"
+# Severity on the wire -> the alert queue's priority.
+PRIORITY = {wire.Severity.CRITICAL: "high", wire.Severity.WARNING: "normal", wire.Severity.INFO: "low"}
+# Alarms that hold a passenger inside the gate: the supervisor may release them (SOP-003-A03/A08-4).
+HOLDING_ALARMS = frozenset({wire.AlarmKind.CEKAL_IDENTIK.value, wire.AlarmKind.CEKAL_MIRIP.value})
+
+
+class Rejected(wire.WireError):
+    """A message central cannot accept; it goes to quarantine. ``event_id`` is set when it could be
+    read, so the device can be told to stop re-sending it."""
+
+    def __init__(self, reason: str, *, origin: Topic | None, event_id: str | None) -> None:
+        super().__init__(reason)
+        self.origin = origin
+        self.event_id = event_id
+
+
+@dataclass(frozen=True)
+class CommandAnswer:
+    command_id: str
+    accepted: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Translated:
+    """What one message means for central: at most one of each."""
+
+    origin: Topic
+    event: EventRecord | None = None
+    status: DeviceStatus | None = None
+    answer: CommandAnswer | None = None
+    cleared_alarm: str | None = None  # the alarm_id an alarm-clearing message closes
+    enrolment: dict[str, Any] | None = None
+
+
+def subscriptions(share_group: str | None) -> list[str]:
+    return wire.central_subscriptions(share_group)
+
+
+def translate(topic: str, payload: bytes, *, received_at: datetime) -> Translated:
+    try:
+        origin = wire.parse_topic(topic)
+    except wire.WireError as exc:
+        raise Rejected(str(exc), origin=None, event_id=None) from exc
+    try:
+        msg = wire.decode_from_topic(origin, payload)
+    except wire.WireError as exc:
+        raise Rejected(str(exc), origin=origin, event_id=_readable_event_id(payload)) from exc
+    if isinstance(msg, wire.DeviceStatus):
+        return Translated(origin, status=_status(msg, received_at))
+    if isinstance(msg, wire.CommandAck):
+        return Translated(origin, answer=CommandAnswer(msg.command_id, msg.accepted, msg.reason))
+    if origin.channel is not Channel.EVENT:
+        raise Rejected(
+            f"central does not take {type(msg).TYPE} messages", origin=origin, event_id=msg.event_id
+        )
+    return _event(origin, msg)
+
+
+def _readable_event_id(payload: bytes) -> str | None:
+    try:
+        raw = msgpack.unpackb(payload, raw=False, strict_map_key=True)
+    except Exception:  # any junk: there is simply no id to report
+        return None
+    value = raw.get("event_id") if isinstance(raw, dict) else None
+    return value if wire.is_event_id(value) else None
+
+
+def _status(msg: wire.DeviceStatus, received_at: datetime) -> DeviceStatus:
+    doors = {
+        door: state.value
+        for door, state in (("entry", msg.entry_door), ("exit", msg.exit_door))
+        if state is not None
+    }
+    return DeviceStatus(
+        msg.device_id,
+        # A last will is published long after it was written: the device went offline when we hear it.
+        at=msg.ts if msg.online else received_at,
+        online=msg.online,
+        in_service=msg.in_service if msg.online else None,
+        lane_state=msg.lane_state if msg.online else None,
+        passenger_inside=msg.passenger_inside if msg.online else None,
+        doors=doors or None,
+        watchlist_version=None if msg.watchlist_version is None else str(msg.watchlist_version),
+        software_version=msg.software_version or None,
+    )
+
+
+def _body(msg: wire.Message, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    body: dict[str, Any] = wire.to_jsonable(msg)
+    for name in drop:
+        body.pop(name, None)
+    return body
+
+
+def _event(origin: Topic, msg: wire.Message) -> Translated:
+    if isinstance(msg, wire.CrossingRecord):
+        return Translated(origin, event=_record(msg, _body(msg), crossing=_crossing(msg)))
+    if isinstance(msg, wire.Alarm):
+        if msg.cleared:
+            return Translated(origin, event=_record(msg, _body(msg)), cleared_alarm=msg.alarm_id)
+        alert = AlertRecord(
+            kind=msg.kind.value,
+            priority=PRIORITY[msg.severity],
+            details=_alarm_details(msg),
+            face_jpeg=msg.snapshot_jpeg,
+        )
+        # The raising message's event id is the alarm id, so the alert row and the event share a key.
+        return Translated(origin, event=_record(msg, _body(msg, drop=("snapshot_jpeg",)), alert=alert))
+    if isinstance(msg, wire.BiometricRetryRequest):
+        alert = AlertRecord(
+            kind="retry_request",
+            priority="normal",
+            details={
+                "session_id": msg.session_id,
+                "modality": msg.modality.value,
+                "attempt": msg.attempt,
+                "score": msg.score,
+                "threshold": msg.threshold,
+                "step": msg.modality.value,
+                "reason": f"attempt {msg.attempt}",
+            },
+        )
+        return Translated(origin, event=_record(msg, _body(msg), alert=alert))
+    if isinstance(msg, wire.DoorEvent):
+        status = DeviceStatus(msg.device_id, at=msg.ts, doors={msg.door.value: msg.state.value})
+        return Translated(origin, event=_record(msg, _body(msg)), status=status)
+    if isinstance(msg, wire.EnrolmentRecord):
+        body = _body(msg)
+        return Translated(origin, event=_record(msg, body), enrolment=body)
+    return Translated(origin, event=_record(msg, _body(msg)))
+
+
+def _record(
+    msg: wire.Message,
+    body: dict[str, Any],
+    *,
+    crossing: CrossingRecord | None = None,
+    alert: AlertRecord | None = None,
+) -> EventRecord:
+    return EventRecord(
+        msg.event_id, msg.device_id, type(msg).TYPE, msg.ts, body, crossing=crossing, alert=alert
+    )
+
+
+def _crossing(msg: wire.CrossingRecord) -> CrossingRecord:
+    doc = msg.document
+    timings = {
+        name: getattr(msg.timings_ms, name) / 1000
+        for name in ("scan", "cekal_check", "entry_door", "fingerprint", "face", "exit_door", "total")
+        if getattr(msg.timings_ms, name) is not None
+    }
+    return CrossingRecord(
+        outcome=msg.outcome.value,
+        direction=msg.direction.value,
+        reason=msg.reason[:64],
+        document_number=doc.document_number.upper() if doc else "",
+        issuing_state=doc.issuing_state if doc else "",
+        nationality=doc.nationality if doc else "",
+        holder_name=f"{doc.surname} {doc.given_names}".strip()[:128] if doc else "",
+        step_seconds=timings,
+    )
+
+
+def _alarm_details(msg: wire.Alarm) -> dict[str, Any]:
+    details: dict[str, Any] = dict(msg.details)
+    details.update(
+        {
+            "alarm_id": msg.alarm_id,
+            "severity": msg.severity.value,
+            "message": msg.message,
+            "session_id": msg.session_id,
+            "entry_id": msg.watchlist_entry_id,
+            "instructions": msg.instructions,
+            "match_score": msg.match_score,
+        }
+    )
+    return {k: v for k, v in details.items() if v not in (None, "")}
+
+
+def acks(origin: Topic, event_ids: list[str], quarantined: list[str], *, at: datetime) -> tuple[str, bytes]:
+    """The ``events_ack`` for one device, on its own ``ack`` topic."""
+    assert origin.kind is not None and origin.device_id is not None
+    message = wire.StoredEventsAck(
+        device_id=CENTRAL_ID,
+        ts=at,
+        target=origin.device_id,
+        event_ids=tuple(event_ids),
+        quarantined=tuple(quarantined),
+    )
+    return wire.topic_for(origin.site, origin.kind, origin.device_id, Channel.ACK), wire.encode(message)
+
+
+def command(command: Row, device: Row, *, in_reply_to: str | None) -> tuple[str, bytes]:
+    """The ``command`` message for a stored command row, on the device's ``cmd`` topic."""
+    message = wire.SupervisorCommand(
+        event_id=command["command_id"],
+        ts=command["issued_at"],
+        device_id=CENTRAL_ID,
+        target=device["device_id"],
+        name=wire.CommandName(command["action"]),
+        args=dict(command["params"] or {}),
+        in_reply_to=in_reply_to,
+        issued_by=command["issued_by"],
+    )
+    return wire.topic_for(device["site"], device["kind"], device["device_id"], Channel.CMD), wire.encode(
+        message
+    )
+
+
+def summary(event: EventRecord) -> str:
+    """One line for the dashboard's live feed."""
+    body = event.body
+    if event.type == "crossing":
+        return f"{body.get('direction', '')} {body.get('outcome', '')} {body.get('reason', '')}".strip()
+    if event.type == "alarm":
+        return f"{body.get('kind', '')} {body.get('severity', '')}{' cleared' if body.get('cleared') else ''}"
+    if event.type == "door":
+        return f"{body.get('door', '')} {body.get('state', '')}"
+    if event.type == "retry_request":
+        return f"{body.get('modality', '')} attempt {body.get('attempt', '')}"
+    return ""

@@ -18,7 +18,7 @@ from central.server import BackgroundServer
 from central.service import Central
 from central.store import Store
 from emulator.broker import MosquittoBroker
-from tests.central.peer_gate import PeerGate, wait_until
+from tests.central.peer_gate import PeerGate
 
 pytestmark = pytest.mark.browser
 PASSWORD = "control room password"

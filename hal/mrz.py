@@ -80,6 +80,7 @@ class MrzReader:
         self._lock = threading.RLock()
         self._read = threading.Condition(self._lock)
         self._readings = 0
+        self._taken = 0  # readings already returned by wait_for_document
         self._idle_timer: Timer | None = None
         self._generation = 0
         self._closed = False
@@ -144,11 +145,17 @@ class MrzReader:
             self.when_document_read(reading)
 
     def wait_for_document(self, timeout: float | None = None) -> DocumentReading | None:
-        """Block (real time) until the next read arrives; ``None`` after ``timeout`` seconds."""
+        """The latest read not yet returned here, waiting (real time) up to ``timeout`` seconds for one.
+
+        A read that arrived before the call counts, so presenting a document and then waiting never
+        races; ``None`` when nothing new arrived in time.
+        """
         with self._read:
-            seen = self._readings
-            self._read.wait_for(lambda: self._readings > seen or self._closed, timeout)
-            return self.last_reading if self._readings > seen else None
+            self._read.wait_for(lambda: self._readings > self._taken or self._closed, timeout)
+            if self._readings == self._taken:
+                return None
+            self._taken = self._readings
+            return self.last_reading
 
     def close(self) -> None:
         """Stop the reader thread and close the port. Calling it twice is harmless."""

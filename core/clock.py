@@ -131,13 +131,18 @@ class ManualClock:
             raise ValueError("time cannot go backwards")
         with self._lock:
             target = self._t + seconds
-            while self._queue and self._queue[0].due <= target:
+        while True:
+            # Callbacks run outside the clock's lock: a device that holds its own lock while asking the
+            # clock the time (from another thread) must not deadlock against the advancing thread.
+            with self._lock:
+                if not self._queue or self._queue[0].due > target:
+                    self._t = max(self._t, target)
+                    return
                 item = heapq.heappop(self._queue)
                 if item.cancelled:
                     continue
                 self._t = max(self._t, item.due)
-                item.callback()
-            self._t = target
+            item.callback()
 
     def pending(self) -> int:
         """How many timers are still waiting (cancelled ones excluded)."""

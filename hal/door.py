@@ -371,9 +371,11 @@ class GateDoor:
     # the travel timer after releasing the lock; a move id tells a stale timer from the current one.
     def _start(self, motion: Motion, state: DoorState) -> None:
         self._cancel_timer()
+        # Drive first: a controller that refuses the move (interlock, fire mode) must not leave the leaf
+        # believed to be moving with no travel timer to ever end it.
+        self._driver.drive(motion)
         self._state = state
         self._started_at = self._now
-        self._driver.drive(motion)
         self._move_id += 1
         self._to_arm = self._move_id
 

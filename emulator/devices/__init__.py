@@ -17,11 +17,12 @@ def register() -> None:
     """Make ``emu://`` serial URLs and emulated camera sources reachable. Idempotent."""
     # Imported here, not at package import: the camera pulls in OpenCV, and the device modules
     # register their kinds with the serial-device registry as they load.
+    from emulator import doorctl  # registers emu://doorctl/NAME (the door-controller firmware rig)
     from emulator.devices import fingerprint, mrz_reader, printer
     from emulator.devices.camera import open_source
     from hal.camera import register_source
 
-    del fingerprint, mrz_reader, printer
+    del doorctl, fingerprint, mrz_reader, printer
     if PACKAGE not in serial.protocol_handler_packages:
         serial.protocol_handler_packages.append(PACKAGE)
     register_source("emu", open_source)

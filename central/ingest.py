@@ -57,6 +57,8 @@ class Inbound:
     topic: str
     payload: bytes
     received: float  # time.monotonic() when it arrived
+    mid: int = 0
+    qos: int = 0
 
 
 @dataclass
@@ -67,7 +69,9 @@ class IngestStats:
     quarantined: int = 0
     batches: int = 0
     acks_sent: int = 0
-    commit_latencies: list[float] = field(default_factory=list)  # arrival to commit, seconds (bounded)
+    # Device time stamp (``ts``) to commit, seconds, for the first ``keep_latencies`` new events: the
+    # publish-to-commit latency when devices stamp events as they publish them (the benchmark does).
+    commit_latencies: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,9 @@ class Ingest:
             CallbackAPIVersion.VERSION2,
             client_id=client_id or f"central-{uuid.uuid4().hex[:8]}",
             protocol=mqtt.MQTTv5,
+            # The broker's copy is released (PUBACK) only after the message is committed or quarantined:
+            # a crash in between means the broker delivers it again, on top of the device's own re-send.
+            manual_ack=True,
         )
         if username:
             self.client.username_pw_set(username, password)
@@ -157,9 +164,12 @@ class Ingest:
         self.central.attach_sender(self)
         return self
 
-    def stop(self, drain_timeout: float = 10.0) -> None:
-        """Stop taking messages, store what has arrived, and disconnect."""
-        self.client.unsubscribe(self._filters())
+    def stop(self, drain_timeout: float = 10.0, *, leave_group: bool = False) -> None:
+        """Store what has arrived and disconnect. The broker keeps our session (and queues for it) for
+        ``SESSION_EXPIRY`` seconds, for a restart; ``leave_group=True`` unsubscribes first, for an
+        instance that is removed for good (its share of the traffic then goes to the others)."""
+        if leave_group:
+            self.client.unsubscribe(self._filters())
         deadline = time.monotonic() + drain_timeout
         while not self._queue.empty() and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -193,7 +203,9 @@ class Ingest:
             log.warning("lost the broker; paho reconnects", extra={"reason": str(reason)})
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._queue.put(Inbound(message.topic, bytes(message.payload), time.monotonic()))
+        self._queue.put(
+            Inbound(message.topic, bytes(message.payload), time.monotonic(), message.mid, message.qos)
+        )
 
     # -- the batch writer -----------------------------------------------------------------------------
 
@@ -228,7 +240,6 @@ class Ingest:
         now = central.clock.now()
         events: list[EventRecord] = []
         translated: list[Translated] = []
-        arrivals: dict[str, float] = {}
         to_ack: dict[Topic, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
         for item in batch:
             self.stats.received += 1
@@ -245,16 +256,18 @@ class Ingest:
             translated.append(result)
             if result.event is not None:
                 events.append(result.event)
-                arrivals.setdefault(result.event.event_id, item.received)
                 to_ack[result.origin][0].append(result.event.event_id)
         new_ids = set(store.store_events(events, received_at=now))
-        committed = time.monotonic()
+        committed_wall = time.time()
         for result in translated:
             self._apply(result, now)
         self.stats.batches += 1
         central.metrics.batches.inc()
         # Only now, with the events committed, may the devices' outboxes drop them (docs/protocol.md).
         self._ack(to_ack, now)
+        for item in batch:
+            if item.qos:
+                self.client.ack(item.mid, item.qos)
         duplicates = len({e.event_id for e in events}) - len(new_ids)
         self.stats.stored += len(new_ids)
         self.stats.duplicates += duplicates
@@ -267,7 +280,7 @@ class Ingest:
             announced.add(event.event_id)
             central.metrics.lag.observe(max(0.0, (now - utc(event.occurred_at)).total_seconds()))
             if len(self.stats.commit_latencies) < self.keep_latencies:
-                self.stats.commit_latencies.append(committed - arrivals[event.event_id])
+                self.stats.commit_latencies.append(committed_wall - utc(event.occurred_at).timestamp())
             self._announce(event)
 
     def _apply(self, result: Translated, now: datetime) -> None:

@@ -9,6 +9,7 @@ from core.cli import dispatch
 COMMANDS = {
     "site": ("emulator.cli_site", "run a whole emulated site with a live dashboard"),
     "run": ("emulator.cli_run", "run a scenario headless and print a JSON summary"),
+    "gate": ("emulator.cli_gate", "one emulated gate process playing its share of a scenario"),
 }
 
 

@@ -1,0 +1,326 @@
+"""The whole emulated site as processes: Mosquitto, central (SQLite), N gates; faults on a timeline.
+
+    with Site(folder, scenario, gates=2, seed=7) as site:
+        site.start()            # broker, central (user + devices added), gate processes
+        site.wait(on_tick=...)  # plays the fault timeline until every gate has exited
+        summary = site.summary()
+
+Everything runs as separate OS processes so faults are real: the broker is stopped or ``kill -9``'d and
+restarted on the same port with its persistence kept; central is ``kill -9``'d and started again on the
+same database; a gate is ``kill -9``'d and started again on the same outbox and ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from emulator.broker import MosquittoBroker, free_port
+from emulator.reconcile import stored_event_counts, summarise
+from emulator.scenarios import Fault, Scenario
+from emulator.wiregate import read_ledger
+
+PYTHON = sys.executable
+DEMO_USER = "demo"
+
+
+class SiteError(RuntimeError):
+    """A part of the emulated site would not start or stop; the message names it and its log."""
+
+
+@dataclass
+class GateProcess:
+    index: int
+    device_id: str
+    direction: str
+    folder: Path
+    argv: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+
+    @property
+    def ledger(self) -> Path:
+        return self.folder / "ledger.jsonl"
+
+    def played(self) -> int:
+        return sum(1 for row in read_ledger(self.ledger) if row.get("line") == "session")
+
+
+@dataclass
+class Site:
+    folder: Path
+    scenario: Scenario
+    gates: int = 2
+    seed: int = 1
+    passengers: int | None = None
+    factor: float = 200.0
+    site_id: str = "cgk"
+    drain_timeout_s: float = 60.0
+    http_port: int = 0
+    gate_extra_args: dict[int, list[str]] = field(default_factory=dict)
+    log: Callable[[str], None] = lambda _msg: None
+
+    def __post_init__(self) -> None:
+        self.folder = Path(self.folder).resolve()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.folder / "central.sqlite"
+        self.db_url = f"sqlite:///{self.db_path}"
+        self.broker = MosquittoBroker(self.folder / "broker")
+        self.http_port = self.http_port or free_port()
+        self.central: subprocess.Popen[bytes] | None = None
+        self.gate_processes: list[GateProcess] = []
+        self.password = ""
+        self.faults_played: list[dict[str, Any]] = []
+        self._pending_faults = list(self.scenario.faults)
+        self.started_at = 0.0
+        self.count = self.passengers or self.scenario.passengers
+
+    # -- life cycle -----------------------------------------------------------------------------------
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/"
+
+    def start(self) -> None:
+        self.started_at = time.monotonic()
+        self.broker.start()
+        self.log(f"broker at {self.broker.url}")
+        self._prepare_central()
+        self.start_central()
+        for i in range(self.gates):
+            self.gate_processes.append(self._gate(i))
+        for gate in self.gate_processes:
+            self.start_gate(gate)
+
+    def _central_cli(self, *args: str, stdin: bytes | None = None) -> str:
+        result = subprocess.run(
+            [PYTHON, "-m", "central", *args, "--db", self.db_url],
+            input=stdin,
+            capture_output=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise SiteError(f"python -m central {' '.join(args)} failed: {result.stderr.decode()[-2000:]}")
+        return result.stdout.decode()
+
+    def _prepare_central(self) -> None:
+        # One demo supervisor with a random password, printed once by the caller (never on argv).
+        self.password = secrets.token_urlsafe(12)
+        self._central_cli("user", "add", DEMO_USER, "--role", "supervisor", stdin=self.password.encode())
+        for i in range(self.gates):
+            self._central_cli(
+                "device", "add", self._device_id(i), "--site", self.site_id, "--lane", str(i + 1),
+                "--direction", self._direction(i), "--json",
+            )  # fmt: skip
+
+    def start_central(self) -> None:
+        log = open(self.folder / "central.log", "ab")  # noqa: SIM115 - the child keeps it open
+        self.central = subprocess.Popen(
+            [PYTHON, "-m", "central", "serve", "--db", self.db_url, "--broker", self.broker.url,
+             "--port", str(self.http_port), "--log-level", "WARNING"],
+            stdout=log, stderr=log,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.central.poll() is not None:
+                raise SiteError(f"central exited with {self.central.returncode}; see {self.folder}/central.log")
+            try:
+                if httpx.get(f"{self.dashboard_url}healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise SiteError(f"central did not answer /healthz within 60 s; see {self.folder}/central.log")
+
+    def kill_central(self) -> None:
+        if self.central is not None and self.central.poll() is None:
+            self.central.send_signal(signal.SIGKILL)
+            self.central.wait()
+
+    def _device_id(self, i: int) -> str:
+        return f"gate-{i + 1:02d}"
+
+    def _direction(self, i: int) -> str:
+        return "departure" if i % 2 == 0 else "arrival"
+
+    def _gate(self, i: int) -> GateProcess:
+        folder = self.folder / self._device_id(i)
+        argv = [
+            PYTHON, "-m", "emulator", "gate", "--scenario", self.scenario.name, "--seed", str(self.seed),
+            "--index", str(i), "--gates", str(self.gates), "--passengers", str(self.count),
+            "--broker", self.broker.url, "--device-id", self._device_id(i), "--site", self.site_id,
+            "--direction", self._direction(i), "--folder", str(folder), "--factor", str(self.factor),
+            "--drain-timeout", str(self.drain_timeout_s),
+        ]  # fmt: skip
+        if self.scenario.source is not None:
+            argv[argv.index("--scenario") + 1] = self.scenario.source
+        return GateProcess(i, self._device_id(i), self._direction(i), folder, argv)
+
+    def start_gate(self, gate: GateProcess, extra: list[str] | None = None) -> None:
+        gate.folder.mkdir(parents=True, exist_ok=True)
+        log = open(gate.folder / "gate.log", "ab")  # noqa: SIM115 - the child keeps it open
+        args = gate.argv + (extra if extra is not None else self.gate_extra_args.get(gate.index, []))
+        gate.process = subprocess.Popen(args, stdout=log, stderr=log)
+
+    def kill_gate(self, gate: GateProcess) -> None:
+        if gate.process is not None and gate.process.poll() is None:
+            gate.process.send_signal(signal.SIGKILL)
+            gate.process.wait()
+
+    # -- running --------------------------------------------------------------------------------------
+
+    def progress(self) -> float:
+        return sum(g.played() for g in self.gate_processes) / max(1, self.count)
+
+    def wait(self, *, timeout_s: float = 600.0, on_tick: Callable[[Site], None] | None = None) -> None:
+        """Play the fault timeline and restart gates killed by a fault until every gate has finished."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._pending_faults and self.progress() >= self._pending_faults[0].at:
+                self.play_fault(self._pending_faults.pop(0))
+            for gate in self.gate_processes:
+                code = gate.process.poll() if gate.process else 0
+                if code == -signal.SIGKILL and gate.restarts < 5:
+                    # A gate that died by kill -9 (its own fault hook or ours) is restarted as its
+                    # supervisor (systemd, deploy/edge.service) would: same outbox, same ledger.
+                    gate.restarts += 1
+                    self.log(f"{gate.device_id} was killed; restarting it")
+                    self.start_gate(gate, extra=[])
+            if on_tick is not None:
+                on_tick(self)
+            if all(g.process is not None and g.process.poll() is not None for g in self.gate_processes):
+                if not any(g.process is not None and g.process.returncode == -signal.SIGKILL
+                           for g in self.gate_processes):  # fmt: skip
+                    return
+            time.sleep(0.1)
+        raise SiteError(f"the site did not finish within {timeout_s} s; see the logs in {self.folder}")
+
+    def play_fault(self, fault: Fault) -> None:
+        began = time.monotonic()
+        self.log(f"fault: {fault.kind} at {self.progress():.0%} played")
+        if fault.kind == "broker_restart":
+            self.broker.stop()
+            time.sleep(fault.down_s)
+            self.broker.start()
+        elif fault.kind == "broker_kill":
+            self.broker.kill()
+            time.sleep(fault.down_s)
+            self.broker.start()
+        elif fault.kind == "central_kill":
+            self.kill_central()
+            time.sleep(fault.down_s)
+            self.start_central()
+        elif fault.kind == "gate_kill":
+            gate = self.gate_processes[fault.gate % len(self.gate_processes)]
+            self.kill_gate(gate)
+            time.sleep(fault.down_s)
+            gate.restarts += 1
+            self.start_gate(gate, extra=[])
+        else:  # pragma: no cover - scenarios.parse refuses other kinds
+            raise SiteError(f"fault kind {fault.kind!r} is not playable")
+        self.faults_played.append(
+            {"kind": fault.kind, "at": fault.at, "down_s": fault.down_s, "took_s": round(time.monotonic() - began, 2)}
+        )
+
+    def settle(self, timeout_s: float = 30.0) -> None:
+        """Wait until central stored every ledgered event (its ingest may still be committing)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            emitted = {r["event_id"] for g in self.gate_processes for r in read_ledger(g.ledger)
+                       if r.get("line") == "event"}  # fmt: skip
+            if emitted <= set(stored_event_counts(self.db_path)):
+                return
+            time.sleep(0.2)
+
+    def summary(self) -> dict[str, Any]:
+        stored = stored_event_counts(self.db_path, [g.device_id for g in self.gate_processes])
+        return summarise(
+            [g.ledger for g in self.gate_processes],
+            stored,
+            passengers=self.count,
+            gates=self.gates,
+            extra={
+                "scenario": self.scenario.name,
+                "seed": self.seed,
+                "factor": self.factor,
+                "faults": self.faults_played,
+                "gate_exit_codes": {g.device_id: g.process.returncode if g.process else None
+                                    for g in self.gate_processes},  # fmt: skip
+                "gate_restarts": {g.device_id: g.restarts for g in self.gate_processes},
+                "wall_s": round(time.monotonic() - self.started_at, 2),
+                "engine": "wire stand-in (edge.runtime not landed): outcomes from the passenger model",
+                "kiosks": "not emulated: the kiosk app is not built yet",
+            },
+        )
+
+    def stop(self) -> None:
+        for gate in self.gate_processes:
+            if gate.process is not None and gate.process.poll() is None:
+                gate.process.terminate()
+        for gate in self.gate_processes:
+            if gate.process is not None:
+                try:
+                    gate.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.kill_gate(gate)
+        if self.central is not None and self.central.poll() is None:
+            self.central.terminate()
+            try:
+                self.central.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill_central()
+        self.broker.stop()
+
+    def __enter__(self) -> Site:
+        return self
+
+    def __exit__(self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def write_summary(summary: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    """``summary.json`` and ``summary.md`` in ``folder``."""
+    json_path = folder / "summary.json"
+    json_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    md = [
+        f"# Site emulator run: {summary.get('scenario')} (seed {summary.get('seed')})",
+        "",
+        f"- passengers: {summary['passengers']} (played {summary.get('passengers_played')}) on {summary['gates']} gates",
+        f"- events emitted {summary['events_emitted']}, stored {summary['events_stored']}, "
+        f"**lost {summary['lost']}**, duplicates stored {summary['duplicates_stored']}",
+        f"- gate cycle p50 {summary['gate_cycle_s']['p50']} s, p95 {summary['gate_cycle_s']['p95']} s; "
+        f"{summary['passengers_per_hour_per_gate']} passengers per hour per gate (back to back)",
+        f"- emit (outbox write + hand-off) p50 {summary['controller_ms']['p50']} ms, "
+        f"p95 {summary['controller_ms']['p95']} ms",
+        f"- faults: {', '.join(f['kind'] for f in summary.get('faults', [])) or 'none'}",
+        f"- engine: {summary.get('engine')}",
+        f"- kiosks: {summary.get('kiosks')}",
+        "",
+        "| outcome | count |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in summary["outcomes"].items()),
+        "",
+    ]
+    md_path = folder / "summary.md"
+    md_path.write_text("\n".join(md), encoding="utf-8")
+    return json_path, md_path
+
+
+def run_folder(root: Path | None = None) -> Path:
+    """A fresh run folder under ``var/`` (``var/site-YYYYmmdd-HHMMSS-PID``)."""
+    base = root or Path(os.environ.get("EMULATOR_VAR", "var"))
+    folder = base / f"site-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

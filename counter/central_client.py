@@ -41,18 +41,20 @@ class CaseRequest:
 
 
 class CentralClient:
-    def __init__(self, base_url: str, token: str, *, timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, timeout_s: float = 2.0, http: httpx.Client | None = None
+    ) -> None:
+        """``http`` replaces the client (an in-process app's ``TestClient`` in tests)."""
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout_s
-        )
+        self._http = http or httpx.Client(base_url=self.base_url, timeout=timeout_s)
+        self._headers = {"Authorization": f"Bearer {token}"}
 
     def close(self) -> None:
         self._http.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            answer = self._http.request(method, API + path, **kwargs)
+            answer = self._http.request(method, API + path, headers=self._headers, **kwargs)
         except httpx.HTTPError as exc:
             raise CentralUnavailable(
                 f"central at {self.base_url} did not answer ({exc}); working offline"

@@ -69,7 +69,7 @@ def summarise(
     for r in rows:
         if "emit_ms" in r:
             emit_ms.append(float(r["emit_ms"]))
-        if r.get("type") == "crossing_record" and "outcome" in r:
+        if r.get("type") == "crossing" and "outcome" in r:
             outcomes["timeouts" if r["outcome"] == "timeout" else str(r["outcome"])] += 1
             cycles.append(float(r["cycle_s"]))
         elif r.get("type") == "alarm" and r.get("kind") == "wrong_way":

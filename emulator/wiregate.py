@@ -200,7 +200,7 @@ class WireGate:
             begin = max(lane_free_at, p.arrival_s)
             lane_free_at = begin + p.cycle_s
             done = state.emitted.get(p.index, set())
-            if "crossing_record" in done or (p.kind is Kind.WRONG_WAY and "alarm" in done):
+            if "crossing" in done or (p.kind is Kind.WRONG_WAY and "alarm" in done):
                 continue  # played before a restart
             # Pace in real time: the lane is busy for cycle_s emulated seconds (ScaledClock factor).
             due = start + lane_free_at / self.factor

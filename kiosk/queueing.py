@@ -1,0 +1,72 @@
+"""The lobby queue machine (SOP-004 step 1: the machine calls the number and shows it on a monitor).
+
+Tickets are numbered per day with a letter per service; an officer's "call next" takes the oldest
+waiting ticket. Thread-safe: the web app serves requests from several threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.clock import Clock
+
+
+@dataclass(frozen=True)
+class Ticket:
+    number: str
+    service_code: str
+    issued_at: datetime
+    called_at: datetime | None = None
+    counter: str = ""
+
+
+class QueueMachine:
+    def __init__(self, clock: Clock, prefixes: dict[str, str] | None = None) -> None:
+        self.clock = clock
+        self.prefixes = dict(prefixes or {})
+        self._lock = threading.Lock()
+        self._waiting: list[Ticket] = []
+        self._called: list[Ticket] = []
+        self._counts: dict[str, int] = {}
+        self._day = clock.now().date()
+
+    def prefix_for(self, service_code: str) -> str:
+        if service_code not in self.prefixes:
+            self.prefixes[service_code] = chr(ord("A") + len(self.prefixes) % 26)
+        return self.prefixes[service_code]
+
+    def take(self, service_code: str) -> Ticket:
+        """A new ticket for ``service_code``; numbers restart every day."""
+        now = self.clock.now()
+        with self._lock:
+            if now.date() != self._day:
+                self._day, self._counts = now.date(), {}
+            prefix = self.prefix_for(service_code)
+            self._counts[prefix] = self._counts.get(prefix, 0) + 1
+            ticket = Ticket(f"{prefix}{self._counts[prefix]:03d}", service_code, now)
+            self._waiting.append(ticket)
+            return ticket
+
+    def call_next(self, counter: str = "") -> Ticket | None:
+        """Call the oldest waiting ticket to ``counter``; ``None`` when nobody waits."""
+        with self._lock:
+            if not self._waiting:
+                return None
+            ticket = self._waiting.pop(0)
+            called = Ticket(ticket.number, ticket.service_code, ticket.issued_at, self.clock.now(), counter)
+            self._called.insert(0, called)
+            del self._called[20:]
+            return called
+
+    @property
+    def waiting(self) -> list[Ticket]:
+        with self._lock:
+            return list(self._waiting)
+
+    @property
+    def called(self) -> list[Ticket]:
+        """Most recent first."""
+        with self._lock:
+            return list(self._called)

@@ -1,0 +1,71 @@
+"""Putting a kiosk together from its config: board, link, submitter, station, web app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from core.clock import SystemClock
+from edge.link import LinkConfig, MqttLink
+from hal.board import Board, load_board_config
+from kiosk.app import create_app
+from kiosk.catalogue import Catalogue
+from kiosk.config import KioskConfig
+from kiosk.station import Station
+from kiosk.submitter import CentralClient, Submitter
+
+
+@dataclass
+class Kiosk:
+    config: KioskConfig
+    board: Board
+    link: MqttLink | None
+    submitter: Submitter | None
+    station: Station
+    app: FastAPI
+
+    def close(self) -> None:
+        if self.submitter is not None:
+            self.submitter.close()
+        if self.link is not None:
+            self.link.close()
+        self.board.close()
+
+
+def build(config: KioskConfig, *, face_pipeline: object = None) -> Kiosk:
+    clock = SystemClock()
+    board = Board.open(load_board_config(config.board))
+    link: MqttLink | None = None
+    submitter: Submitter | None = None
+    if config.central_url and config.broker_url:
+        link = MqttLink(
+            LinkConfig(
+                url=config.broker_url,
+                client_id=config.device_id,
+                username=config.mqtt_username,
+                password=config.mqtt_password,
+            )
+        )
+        submitter = Submitter(
+            site=config.site,
+            device_id=config.device_id,
+            data_dir=config.data_dir,
+            clock=clock,
+            link=link,
+            central=CentralClient(config.central_url, config.central_token),
+        )
+        publisher = submitter.publisher
+        link.when_connected = publisher.replay
+        submitter.start()
+        link.start()
+    station = Station(
+        board=board,
+        catalogue=Catalogue.load(config.services),
+        submitter=submitter,
+        clock=clock,
+        device_id=config.device_id,
+        idle_timeout_s=config.idle_timeout_s,
+        face_pipeline=face_pipeline,
+    )
+    return Kiosk(config, board, link, submitter, station, create_app(station))

@@ -54,6 +54,9 @@ def resolve_backend(backend: str | None = None) -> BackendName:
     return check_backend(os.environ.get(ENV_VAR, "emulated") or "emulated")
 
 
+_emulated_override: Clock | None = None
+
+
 def emulated_clock() -> ManualClock:
     """The emulated backend's clock: it moves only when a test or the emulator advances it."""
     global _emulated_clock
@@ -63,9 +66,24 @@ def emulated_clock() -> ManualClock:
         return _emulated_clock
 
 
+def use_emulated_clock(clock: Clock | None) -> None:
+    """Run the emulated backend on ``clock`` instead of the hand-advanced one (``None`` goes back).
+
+    The site emulator runs whole gates faster than life on a ``core.clock.ScaledClock``.
+    """
+    global _emulated_override
+    with _lock:
+        _emulated_override = clock
+
+
 def backend_clock(backend: str | None = None) -> Clock:
-    """The clock of a backend: the shared ``ManualClock`` when emulated, the system clock on ``pi``."""
-    return emulated_clock() if resolve_backend(backend) == "emulated" else _system_clock
+    """The clock of a backend: the shared ``ManualClock`` when emulated (unless ``use_emulated_clock``
+    chose another), the system clock on ``pi``."""
+    if resolve_backend(backend) != "emulated":
+        return _system_clock
+    with _lock:
+        override = _emulated_override
+    return override if override is not None else emulated_clock()
 
 
 def pin_factory(backend: str | None = None) -> Any:

@@ -28,6 +28,7 @@ from hal.mrz import MrzReader
 from hal.printer import ReceiptPrinter
 from hal.signals import Buzzer, FireAlarmInput, Lights
 
+DOOR_BACKENDS = ("gpio", "doorctl")
 MAX_GPIO = 27  # BCM GPIO 0…27 on the 40-pin header
 _SECTIONS = {
     "board",
@@ -46,9 +47,15 @@ _SECTIONS = {
 
 @dataclass(frozen=True)
 class DoorConfig:
-    pins: DoorPins
+    """One leaf: on GPIO pins (``backend = "gpio"``, the default) or on the door controller's UART
+    (``backend = "doorctl"`` with ``url`` and ``leaf``; see docs/door-firmware.md)."""
+
+    pins: DoorPins | None
     travel_time: float = DEFAULT_TRAVEL_TIME
     fail_mode: FailMode = FailMode.SAFE
+    backend: str = "gpio"
+    url: str | None = None
+    leaf: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,18 +195,36 @@ def parse_board_config(data: Mapping[str, Any], source: str = "<board>") -> Boar
         if not isinstance(table, dict):
             raise BoardConfigError(f"{source}: doors.{door_name}: expected a table of pins")
         r = _Reader(table, f"doors.{door_name}.", source)
-        pins = DoorPins(
-            *(
-                r.pin(k)
-                for k in ("motor_open", "motor_close", "lock", "open_switch", "closed_switch", "obstruction")
+        door_backend = r.text("backend", "gpio")
+        if door_backend not in DOOR_BACKENDS:
+            raise r.fail("backend", f"expected one of {', '.join(DOOR_BACKENDS)}, got {door_backend!r}")
+        pins: DoorPins | None = None
+        url = leaf = None
+        if door_backend == "gpio":
+            pins = DoorPins(
+                *(
+                    r.pin(k)
+                    for k in (
+                        "motor_open",
+                        "motor_close",
+                        "lock",
+                        "open_switch",
+                        "closed_switch",
+                        "obstruction",
+                    )
+                )
             )
-        )
+        else:
+            url = r.text("url")
+            leaf = r.text("leaf", "exit" if door_name == "exit" else "entrance")
+            if leaf not in ("entrance", "exit"):
+                raise r.fail("leaf", f"expected 'entrance' or 'exit', got {leaf!r}")
         travel = r.number("travel_time", DEFAULT_TRAVEL_TIME)
         mode = r.text("fail_mode", FailMode.SAFE.value)
         if mode not in {m.value for m in FailMode}:
             raise r.fail("fail_mode", f"expected 'fail-safe' or 'fail-secure', got {mode!r}")
         r.finish()
-        doors[door_name] = DoorConfig(pins, travel, FailMode(mode))
+        doors[door_name] = DoorConfig(pins, travel, FailMode(mode), door_backend, url, leaf)
 
     beams = None
     if (table := _table(data, "beams", source)) is not None:
@@ -287,6 +312,8 @@ def _check_pin_conflicts(config: BoardConfig) -> None:
     owners: dict[int, str] = {}
     uses: list[tuple[str, int]] = []
     for door_name, door in config.doors.items():
+        if door.pins is None:
+            continue
         for key, pin in zip(
             ("motor_open", "motor_close", "lock", "open_switch", "closed_switch", "obstruction"),
             door.pins.all(),
@@ -335,6 +362,7 @@ class Board:
         self.display: PassengerDisplay | None = None
         self.printer: ReceiptPrinter | None = None
         self.far_end: Any = None
+        self.door_links: dict[str, Any] = {}
 
     @classmethod
     def open(cls, config: BoardConfig) -> Board:
@@ -361,9 +389,28 @@ class Board:
     def _open_devices(self) -> None:
         c, backend = self.config, self.config.backend
         for name, door in c.doors.items():
-            self.doors[name] = GateDoor(
-                door.pins, name=name, travel_time=door.travel_time, fail_mode=door.fail_mode, backend=backend
-            )
+            if door.backend == "doorctl" and door.url is not None and door.leaf is not None:
+                # Both leaves share one controller, so one link per UART address.
+                from hal.doorctl import controller_door, open_controller_link
+
+                if door.url not in self.door_links:
+                    self.door_links[door.url] = open_controller_link(door.url)
+                self.doors[name] = controller_door(
+                    self.door_links[door.url],
+                    door.leaf,
+                    self.clock,
+                    name=name,
+                    fail_mode=door.fail_mode,
+                    travel_time=door.travel_time,
+                )
+            elif door.pins is not None:
+                self.doors[name] = GateDoor(
+                    door.pins,
+                    name=name,
+                    travel_time=door.travel_time,
+                    fail_mode=door.fail_mode,
+                    backend=backend,
+                )
         if c.beams:
             self.beams = BeamArray(
                 c.beams.pins,
@@ -407,6 +454,9 @@ class Board:
         """Close every device (and stop the far end). Calling it twice is harmless."""
         for door in self.doors.values():
             door.close_device()
+        for link in self.door_links.values():
+            link.close()
+        self.door_links.clear()
         for device in (
             self.beams,
             self.mrz,

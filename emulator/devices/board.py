@@ -27,8 +27,9 @@ from emulator.devices.printer import EmulatedReceiptPrinter
 from emulator.devices.serialdev import SerialDevice, device, install
 from emulator.devices.signals import EmulatedFireAlarmContact
 from emulator.devices.walkers import EmulatedLane
-from hal.backend import pin_factory
+from hal.backend import backend_clock, pin_factory
 from hal.board import Board, BoardConfig, SerialConfig
+from hal.door import FailMode
 
 T = TypeVar("T")
 
@@ -67,6 +68,7 @@ class EmulatedBoard:
         self.leaves = {
             name: EmulatedDoorLeaf(factory, door.pins, board.clock, fail_mode=door.fail_mode)
             for name, door in config.doors.items()
+            if door.pins is not None  # doorctl leaves are driven by the firmware rig instead
         }
         self.lane = (
             EmulatedLane(factory, config.beams.pins, board.beams.positions, board.clock)
@@ -122,6 +124,24 @@ def prepare(config: BoardConfig) -> None:
         address = _name(serial_config.url) if serial_config else None
         if address is not None:
             install(address[0], address[1], make())
+    # Doors on the door controller: the firmware rig behind emu://doorctl/NAME, on the board's clock.
+    from emulator.doorctl import register_rig, unregister_rig
+
+    for url in {door.url for door in config.doors.values() if door.backend == "doorctl" and door.url}:
+        rig = _name(url)
+        if rig is None:
+            continue
+
+        def fail_secure(leaf: str, url: str = url) -> bool:
+            doors = config.doors.values()
+            return any(d.fail_mode is FailMode.SECURE for d in doors if d.url == url and d.leaf == leaf)
+
+        unregister_rig(rig[1])
+        register_rig(
+            rig[1],
+            backend_clock(config.backend),
+            lock_fail_secure=(fail_secure("entrance"), fail_secure("exit")),
+        )
     address = _name(config.camera[0]) if config.camera else None
     if config.camera and address is not None:
         forget_camera(address[1])

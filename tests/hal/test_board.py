@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from core.clock import ManualClock
 from emulator.devices.board import EmulatedBoard
 from hal.backend import reset_emulated, set_default_backend
 from hal.board import Board, load_board_config, parse_board_config
@@ -108,3 +109,61 @@ def test_an_emulated_board_opens_every_device_with_its_far_end() -> None:
         assert all(door.state is DoorState.CLOSED for door in board.doors.values())
         assert board.beams is not None and board.beams.occupancy.is_clear
         assert None not in (board.mrz, board.fingerprint, board.camera, board.lights, board.buzzer)
+
+
+def doorctl_gate() -> dict[str, Any]:
+    data = gate()
+    data["doors"] = {
+        "entry": {"backend": "doorctl", "url": "emu://doorctl/lane1", "leaf": "entrance", "travel_time": 1.0},
+        "exit": {
+            "backend": "doorctl",
+            "url": "emu://doorctl/lane1",
+            "leaf": "exit",
+            "fail_mode": "fail-secure",
+            "travel_time": 1.0,
+        },
+    }
+    return data
+
+
+def test_doors_on_the_door_controller_are_configured_by_url_and_leaf() -> None:
+    config = parse_board_config(doorctl_gate(), "doorctl.toml")
+    assert config.doors["entry"].backend == "doorctl"
+    assert config.doors["entry"].pins is None
+    assert (config.doors["exit"].url, config.doors["exit"].leaf) == ("emu://doorctl/lane1", "exit")
+
+
+def test_a_door_controller_leaf_must_be_entrance_or_exit() -> None:
+    data = doorctl_gate()
+    data["doors"]["exit"]["leaf"] = "side"
+    with pytest.raises(BoardConfigError, match=r"doors\.exit\.leaf"):
+        parse_board_config(data, "doorctl.toml")
+
+
+def test_an_emulated_board_drives_its_doors_through_the_controller_firmware() -> None:
+    board = Board.open(parse_board_config(doorctl_gate(), "doorctl.toml"))
+    try:
+        clock = board.clock
+        entry = board.doors["entry"]
+        assert isinstance(clock, ManualClock)
+        clock.advance(0.5)  # the firmware reports its first state
+        entry.open()
+        for _ in range(40):
+            clock.advance(0.05)
+        assert entry.is_open
+        assert board.doors["exit"].is_closed  # the interlock: never both open outside fire mode
+    finally:
+        board.close()
+
+
+def test_the_emulated_backend_can_run_on_a_faster_than_life_clock() -> None:
+    from core.clock import ScaledClock
+    from hal.backend import backend_clock, use_emulated_clock
+
+    fast = ScaledClock(50.0)
+    use_emulated_clock(fast)
+    try:
+        assert backend_clock("emulated") is fast
+    finally:
+        use_emulated_clock(None)
+    assert isinstance(backend_clock("emulated"), ManualClock)

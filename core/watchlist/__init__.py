@@ -36,6 +36,7 @@ from core.watchlist.model import (
     WatchlistEntry,
 )
 from core.watchlist.normalise import canonical_name, document_key, name_tokens
+from core.watchlist.prepared import PreparedSnapshot, load_prepared_snapshot, sign_prepared_snapshot
 from core.watchlist.snapshot import (
     Delta,
     Snapshot,
@@ -56,6 +57,7 @@ __all__ = [
     "MatchConfig",
     "NameMatch",
     "PartialDate",
+    "PreparedSnapshot",
     "Query",
     "RowError",
     "Snapshot",
@@ -71,10 +73,12 @@ __all__ = [
     "canonical_name",
     "document_key",
     "load_entries_csv",
+    "load_prepared_snapshot",
     "name_similarity",
     "name_tokens",
     "parse_entries_csv",
     "sign_delta",
+    "sign_prepared_snapshot",
     "sign_snapshot",
     "verify_delta",
     "verify_snapshot",

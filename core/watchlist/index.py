@@ -19,12 +19,14 @@ before any name comparison), then the name alignment runs in Python on the survi
 from __future__ import annotations
 
 import copy
+import zlib
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
+import msgpack
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import process
@@ -34,12 +36,21 @@ from core.watchlist.config import MatchConfig
 from core.watchlist.errors import WatchlistError
 from core.watchlist.model import Hit, PartialDate, Query, Verdict, WatchlistEntry
 from core.watchlist.normalise import document_key, name_tokens
+from core.watchlist.snapshot import pack_entry, unpack_entry
 
 _NO_END = np.iinfo(np.int32).max
 _DATE_KINDS = ("exact", "swapped", "partial", "unknown", "differs")
 _FEATURE_KINDS = ("agree", "unknown", "differs")
 IntArray = npt.NDArray[np.int64]
 _YEAR_SLOTS = 512  # slot 0: birth date unknown; slot y-1799 for years 1800..2200
+
+
+def stable_hash(text: str) -> int:
+    """A hash that is the same in every process (unlike ``hash()``), so a built index can be saved
+    and shipped: CRC-32 of the UTF-8 text in the low 32 bits, its length above. A collision only adds
+    a candidate that the exact check (OSA distance, document key) then drops."""
+    data = text.encode()
+    return (len(data) << 32) | zlib.crc32(data)
 
 
 def _year_slot(years: npt.NDArray[Any]) -> IntArray:
@@ -67,6 +78,75 @@ def deletions(token: str, depth: int) -> set[str]:
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         out |= frontier
     return out
+
+
+_INDEX_MAGIC = b"WLX1"
+# Every array of the index, saved as raw bytes in this order (see WatchlistIndex.to_bytes).
+_ARRAYS = (
+    "_name_entry",
+    "_name_ntok",
+    "_entry_first_name",
+    "_year",
+    "_month",
+    "_day",
+    "_nat",
+    "_sex",
+    "_vfrom",
+    "_vuntil",
+    "_list",
+    "_post_name",
+    "_post_key",
+    "_vocab_len",
+    "_del_hash",
+    "_del_tok",
+    "_doc_hash",
+    "_doc_entry",
+)
+
+
+def _pack_strings(items: Iterable[bytes]) -> tuple[bytes, npt.NDArray[np.int64]]:
+    parts = list(items)
+    offsets = np.zeros(len(parts) + 1, np.int64)
+    np.cumsum(np.fromiter((len(p) for p in parts), np.int64, count=len(parts)), out=offsets[1:])
+    return b"".join(parts), offsets
+
+
+class _Packed(Sequence[Any]):
+    """Items kept as one byte blob plus offsets and decoded only when read: a loaded index holds a
+    million entries in a few hundred MiB and is ready at once, because a query decodes only its hits."""
+
+    def __init__(self, blob: memoryview, offsets: npt.NDArray[np.int64]) -> None:
+        self._blob = blob
+        self._offsets = offsets.tolist()  # Python ints: indexing a list is faster than numpy scalars
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def _decode(self, raw: bytes) -> Any:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> Any: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Any]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"index {i} out of range 0..{len(self) - 1}")
+        return self._decode(bytes(self._blob[self._offsets[i] : self._offsets[i + 1]]))
+
+
+class _PackedStrings(_Packed):
+    def _decode(self, raw: bytes) -> str:
+        return raw.decode()
+
+
+class _PackedEntries(_Packed):
+    def _decode(self, raw: bytes) -> WatchlistEntry:
+        return unpack_entry(msgpack.unpackb(raw, raw=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +197,8 @@ def name_similarity(query: Sequence[str], listed: Sequence[str], config: MatchCo
 class WatchlistIndex:
     """An immutable, in-memory index of one list version. Build once, query from any thread."""
 
-    _names: list[str]
-    _vocab: dict[str, int]
-    _vocab_tokens: list[str]
+    _names: Sequence[str]
+    _vocab_tokens: Sequence[str]
     _nat_code: dict[str, int]
     _list_code: dict[str, int]
     _sex_code: dict[str, int]
@@ -144,7 +223,7 @@ class WatchlistIndex:
 
     def __init__(self) -> None:  # use WatchlistIndex.build
         self.config = MatchConfig()
-        self._entries: list[WatchlistEntry] = []
+        self._entries: Sequence[WatchlistEntry] = []
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -203,12 +282,11 @@ class WatchlistIndex:
             for d in e.document_numbers:
                 key = document_key(d)
                 if key:
-                    doc_hash.append(hash(key))
+                    doc_hash.append(stable_hash(key))
                     doc_entry.append(eid)
         entry_first_name.append(len(names))
         self._entries = ents
         self._names = names
-        self._vocab = vocab
         self._vocab_tokens = list(vocab)
         self._name_entry = np.frombuffer(name_entry, dtype=np.int32)
         self._name_ntok = np.frombuffer(name_ntok, dtype=np.int8)
@@ -237,7 +315,7 @@ class WatchlistIndex:
         del_tok = array("i")
         for token, tid in vocab.items():
             for w in deletions(token, cfg.max_edits(len(token))):
-                del_hash.append(hash(w))
+                del_hash.append(stable_hash(w))
                 del_tok.append(tid)
         dh = np.frombuffer(del_hash, dtype=np.int64)
         order = np.argsort(dh, kind="stable")
@@ -247,6 +325,88 @@ class WatchlistIndex:
         order = np.argsort(dochash, kind="stable")
         self._doc_hash = dochash[order]
         self._doc_entry = np.frombuffer(doc_entry, dtype=np.int32)[order]
+        return self
+
+    # -- saving and loading ---------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """The whole prepared index (arrays, names, vocabulary, packed entries) as one byte string.
+
+        ``from_bytes`` reads it back without rebuilding anything: central builds once and ships this
+        with the signed snapshot, so a gate is ready within seconds of receiving a list version
+        (SOP-003-A08 step 3 needs the local replica answering; see ``core.watchlist.prepared``)."""
+        names_blob, names_off = _pack_strings(n.encode() for n in self._names)
+        vocab_blob, vocab_off = _pack_strings(t.encode() for t in self._vocab_tokens)
+        ents = self._entries
+        if isinstance(ents, _PackedEntries):
+            ent_blob, ent_off = bytes(ents._blob), np.asarray(ents._offsets, np.int64)
+        else:
+            ent_blob, ent_off = _pack_strings(msgpack.packb(pack_entry(e), use_bin_type=True) for e in ents)
+        arrays: list[tuple[str, npt.NDArray[Any]]] = [(a, getattr(self, a)) for a in _ARRAYS]
+        arrays += [
+            ("names_blob", np.frombuffer(names_blob, np.uint8)),
+            ("names_off", names_off),
+            ("vocab_blob", np.frombuffer(vocab_blob, np.uint8)),
+            ("vocab_off", vocab_off),
+            ("entries_blob", np.frombuffer(ent_blob, np.uint8)),
+            ("entries_off", ent_off),
+        ]
+        table = []
+        chunks: list[bytes] = []
+        pos = 0
+        for name, arr in arrays:
+            raw = np.ascontiguousarray(arr).tobytes()
+            table.append([name, arr.dtype.str, len(arr), pos])
+            pad = -len(raw) % 8  # keep every array 8-byte aligned for zero-copy views
+            chunks.append(raw + b"\0" * pad)
+            pos += len(raw) + pad
+        header = msgpack.packb(
+            {
+                "config": self.config.to_dict(),
+                "nat_code": self._nat_code,
+                "list_code": self._list_code,
+                "sex_code": self._sex_code,
+                "arrays": table,
+            },
+            use_bin_type=True,
+        )
+        pad = b"\0" * (-(len(header) + 12) % 8)
+        return b"".join([_INDEX_MAGIC, len(header).to_bytes(8, "little"), header, pad, *chunks])
+
+    @classmethod
+    def from_bytes(cls, data: bytes | memoryview) -> WatchlistIndex:
+        """An index saved by ``to_bytes``. Arrays are zero-copy views of ``data``; names and entries
+        are decoded only when a query reads them. Raises ``WatchlistError`` on a malformed buffer."""
+        view = memoryview(data).cast("B")
+        if len(view) < 12 or bytes(view[:4]) != _INDEX_MAGIC:
+            raise WatchlistError("not a saved watch-list index (bad magic or truncated); save it again")
+        hlen = int.from_bytes(view[4:12], "little")
+        try:
+            header = msgpack.unpackb(bytes(view[12 : 12 + hlen]), raw=False, strict_map_key=False)
+            start = 12 + hlen + (-(12 + hlen) % 8)
+            arrays: dict[str, npt.NDArray[Any]] = {}
+            for name, dtype, length, pos in header["arrays"]:
+                dt = np.dtype(dtype)
+                end = start + pos + length * dt.itemsize
+                if end > len(view):
+                    raise ValueError(f"array {name} runs past the end of the data")
+                arr = np.frombuffer(view, dt, count=length, offset=start + pos)
+                # numpy copies unaligned arrays on every searchsorted: copy once here instead.
+                arrays[name] = arr if arr.flags.aligned else arr.copy()
+            self = cls()
+            self.config = MatchConfig.from_dict(header["config"])
+            self._nat_code = {str(k): int(v) for k, v in header["nat_code"].items()}
+            self._list_code = {str(k): int(v) for k, v in header["list_code"].items()}
+            self._sex_code = {str(k): int(v) for k, v in header["sex_code"].items()}
+            for name in _ARRAYS:
+                setattr(self, name, arrays[name])
+            self._names = _PackedStrings(arrays["names_blob"].data, arrays["names_off"])
+            # The vocabulary is small (one string per distinct token) and read on every query.
+            vocab = _PackedStrings(arrays["vocab_blob"].data, arrays["vocab_off"])
+            self._vocab_tokens = [vocab[i] for i in range(len(vocab))]
+            self._entries = _PackedEntries(arrays["entries_blob"].data, arrays["entries_off"])
+        except (KeyError, TypeError, ValueError, msgpack.UnpackException) as exc:
+            raise WatchlistError(f"the saved watch-list index is malformed ({exc}); save it again") from exc
         return self
 
     def with_config(self, config: MatchConfig) -> WatchlistIndex:
@@ -264,17 +424,26 @@ class WatchlistIndex:
 
     # -- candidate generation -------------------------------------------------------------------
 
+    def _vocab_words(self, tids: npt.NDArray[Any]) -> list[str]:
+        # A fixed-width numpy copy of the vocabulary: fancy indexing is several times faster than a
+        # Python loop over hundreds of neighbours of a common token. Made on first use.
+        arr = self.__dict__.get("_vocab_array")
+        if arr is None:
+            arr = np.asarray(self._vocab_tokens, dtype=str)
+            self.__dict__["_vocab_array"] = arr
+        return arr[tids].tolist()  # type: ignore[no-any-return]
+
     def similar_tokens(self, token: str) -> list[int]:
         """Vocabulary ids of listed tokens within the allowed number of errors of ``token``."""
         cfg = self.config
         k = cfg.max_edits(len(token))
-        keys = np.fromiter((hash(w) for w in deletions(token, k)), dtype=np.int64)
+        keys = np.fromiter((stable_hash(w) for w in deletions(token, k)), dtype=np.int64)
         lo = np.searchsorted(self._del_hash, keys, "left")
         hi = np.searchsorted(self._del_hash, keys, "right")
         tids = np.unique(self._del_tok[_ranges(lo, hi)])
         if not len(tids):
             return []
-        words = [self._vocab_tokens[t] for t in tids.tolist()]
+        words = self._vocab_words(tids)
         dist = process.cdist([token], words, scorer=OSA.distance, dtype=np.int32, workers=1)[0]
         # The longer token sets the budget: a deletion typo must not shrink its own allowance.
         longer = np.maximum(self._vocab_len[tids], len(token))
@@ -320,8 +489,8 @@ class WatchlistIndex:
         key = document_key(number)
         if not key:
             return np.zeros(0, np.int64)
-        h = hash(key)
-        a, b = np.searchsorted(self._doc_hash, [h, h + 1]) if h < np.iinfo(np.int64).max else (0, 0)
+        h = stable_hash(key)
+        a, b = np.searchsorted(self._doc_hash, [h, h + 1])
         found = [
             e
             for e in self._doc_entry[a:b].tolist()
@@ -366,7 +535,7 @@ class WatchlistIndex:
 
     def name_strings(self) -> list[str]:
         """The canonical form of every indexed name, by name id."""
-        return self._names
+        return list(self._names)
 
     def score_candidates(
         self, query: Query, name_ids: IntArray, *, today: date, lists: Iterable[str] | None = None
@@ -406,9 +575,15 @@ class WatchlistIndex:
         is_doc = np.isin(eids, doc_eids) if len(doc_eids) else np.zeros(len(eids), bool)
         keep = (rest + cfg.weight_name >= cfg.mirip_threshold) | is_doc
         best: dict[int, tuple[float, float, int, NameMatch]] = {}
+        # Common names recur among the candidates of a million-entry list: align each distinct
+        # listed name once per query.
+        aligned: dict[str, NameMatch] = {}
         for i in np.flatnonzero(keep).tolist():
             nid, eid = int(name_ids[i]), int(eids[i])
-            nm = name_similarity(qtokens, self._names[nid].split(), cfg)
+            listed = self._names[nid]
+            nm = aligned.get(listed)
+            if nm is None:
+                nm = aligned[listed] = name_similarity(qtokens, listed.split(), cfg)
             score = cfg.weight_name * nm.score + float(rest[i])
             if eid not in best or score > best[eid][0]:
                 best[eid] = (score, float(rest[i]), i, nm)

@@ -1,0 +1,119 @@
+"""Prepared snapshots: a gate loads the signed, built index and answers exactly as a fresh build would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from core.watchlist import (
+    PartialDate,
+    Snapshot,
+    SnapshotError,
+    SnapshotSignatureError,
+    WatchlistError,
+    WatchlistIndex,
+    load_prepared_snapshot,
+    sign_prepared_snapshot,
+)
+from core.watchlist.synthetic import labelled_variants, synthetic_entries
+from tests.core.watchlist.helpers import TODAY, entry, query
+
+KEY = Ed25519PrivateKey.generate()
+STAMP = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+ENTRIES = tuple(synthetic_entries(600, seed=3, today=TODAY)) + (
+    entry("HAND", "Siti Aminah binti Yusuf", sex="F", birth_date=PartialDate(1985, 2, 3)),
+)
+SNAP = Snapshot(4, ENTRIES, STAMP)
+
+
+@pytest.fixture(scope="module")
+def built() -> WatchlistIndex:
+    return WatchlistIndex.build(ENTRIES)
+
+
+@pytest.fixture(scope="module")
+def signed(built: WatchlistIndex) -> bytes:
+    return sign_prepared_snapshot(SNAP, KEY, index=built)
+
+
+def test_loaded_index_answers_every_labelled_query_like_the_built_one(
+    built: WatchlistIndex, signed: bytes
+) -> None:
+    loaded = load_prepared_snapshot(signed, KEY.public_key()).index
+    queries = labelled_variants(list(ENTRIES), 4, seed=5, today=TODAY)
+    assert queries
+    for lq in queries:
+        assert loaded.match(lq.query, today=TODAY) == built.match(lq.query, today=TODAY)
+
+
+def test_loaded_hits_carry_the_full_entry_and_explanation(built: WatchlistIndex, signed: bytes) -> None:
+    loaded = load_prepared_snapshot(signed, KEY.public_key()).index
+    q = query("SITI AMINAH", sex="F", birth_date=PartialDate(1985, 2, 3), document_number="")
+    got, want = loaded.match(q, today=TODAY), built.match(q, today=TODAY)
+    assert got and got[0].entry == want[0].entry
+    assert got[0].why == want[0].why
+
+
+def test_prepared_snapshot_keeps_version_time_and_content_hash(signed: bytes) -> None:
+    prepared = load_prepared_snapshot(signed, KEY.public_key())
+    assert (prepared.version, prepared.created_at) == (4, STAMP)
+    assert prepared.content_hash == SNAP.content_hash()
+    assert len(prepared.index) == len(ENTRIES)
+    assert list(prepared.index.entries) == list(ENTRIES)
+
+
+def test_prepared_snapshot_signed_by_another_key_is_refused(signed: bytes) -> None:
+    with pytest.raises(SnapshotSignatureError):
+        load_prepared_snapshot(signed, Ed25519PrivateKey.generate().public_key())
+
+
+def test_tampered_prepared_snapshot_is_refused(signed: bytes) -> None:
+    tampered = bytearray(signed)
+    tampered[len(tampered) // 2] ^= 1
+    with pytest.raises(SnapshotSignatureError):
+        load_prepared_snapshot(bytes(tampered), KEY.public_key())
+
+
+def test_plain_snapshot_bytes_are_not_a_prepared_snapshot() -> None:
+    from core.watchlist import sign_snapshot
+
+    with pytest.raises(SnapshotError, match="not a prepared"):
+        load_prepared_snapshot(sign_snapshot(SNAP, KEY), KEY.public_key())
+
+
+def test_index_bytes_round_trip_without_signature(built: WatchlistIndex) -> None:
+    again = WatchlistIndex.from_bytes(built.to_bytes())
+    assert again.name_strings() == built.name_strings()
+    assert again.to_bytes() == built.to_bytes()
+
+
+def test_index_bytes_are_the_same_in_every_process(built: WatchlistIndex) -> None:
+    # Hashes must not depend on PYTHONHASHSEED, or a shipped index would miss every token.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from core.watchlist import WatchlistIndex; "
+        "from core.watchlist.synthetic import synthetic_entries; from tests.core.watchlist.helpers import TODAY; "
+        "sys.stdout.buffer.write(WatchlistIndex.build(list(synthetic_entries(50, seed=1, today=TODAY))).to_bytes())"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, check=True, env={"PYTHONHASHSEED": seed}
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outs) == 1
+
+
+def test_garbage_is_not_an_index() -> None:
+    with pytest.raises(WatchlistError, match="not a saved watch-list index"):
+        WatchlistIndex.from_bytes(b"WLS1 something else")
+
+
+def test_truncated_index_is_reported_as_malformed(built: WatchlistIndex) -> None:
+    data = built.to_bytes()
+    with pytest.raises(WatchlistError, match="malformed"):
+        WatchlistIndex.from_bytes(data[: len(data) // 2])

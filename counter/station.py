@@ -29,10 +29,10 @@ from core.wire.messages import (
     CrossingRecord,
     DeviceStatus,
     Direction,
-    Message,
     Severity,
     StepTimings,
 )
+from core.wire.schema import Message
 from core.wire.topics import Channel, DeviceKind, topic_for
 from counter.central_client import CaseRequest, CentralClient, CentralUnavailable, PendingCases
 from counter.errors import InspectionStateError, ManualEntryError

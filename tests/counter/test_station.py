@@ -79,7 +79,7 @@ def test_each_step_is_timed_against_its_sop_standard(station: CounterStation, cl
 def test_a_stamp_waits_for_the_permit_and_the_flight_code(station: CounterStation) -> None:
     with_reader(station, render_mrz(passport(), "TD3"))
     inspection = station.scan(station.begin(Direction.ARRIVAL))
-    with pytest.raises(InspectionStateError, match="stay permit is not recorded.*flight code"):
+    with pytest.raises(InspectionStateError, match=r"stay permit is not recorded.*flight code"):
         station.stamp(inspection)
 
 

@@ -36,7 +36,9 @@ def load_or_create_key(path: Path | str | None = None) -> Ed25519PrivateKey:
                 "move it away to have a new key created, then redistribute the public key to the gates"
             ) from exc
         if not isinstance(key, Ed25519PrivateKey):
-            raise Invalid(f"the watch-list key file {target} holds a {type(key).__name__}, not an Ed25519 key")
+            raise Invalid(
+                f"the watch-list key file {target} holds a {type(key).__name__}, not an Ed25519 key"
+            )
         return key
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(

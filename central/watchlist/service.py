@@ -68,8 +68,15 @@ class MqttPublisher:
         self._owns = owns_client
 
     @classmethod
-    def connect(cls, broker_url: str, *, username: str | None = None, password: str | None = None,
-                ca_file: str | None = None, timeout: float = 10.0) -> MqttPublisher:
+    def connect(
+        cls,
+        broker_url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        ca_file: str | None = None,
+        timeout: float = 10.0,
+    ) -> MqttPublisher:
         from central.ingest import BrokerAddress  # the ingest owns the URL rules
 
         address = BrokerAddress.parse(broker_url)
@@ -164,7 +171,9 @@ def entry_from_fields(data: Mapping[str, Any]) -> WatchlistEntry:
     try:
         return _entry(fields)
     except KeyError as exc:
-        raise Invalid(f"the entry lacks {exc.args[0]!r}; every entry needs entry_id, list and full_name") from exc
+        raise Invalid(
+            f"the entry lacks {exc.args[0]!r}; every entry needs entry_id, list and full_name"
+        ) from exc
     except (WatchlistError, ValueError, TypeError) as exc:
         raise Invalid(f"the entry is not valid: {exc}") from exc
 
@@ -221,7 +230,10 @@ class WatchlistService:
         if search:
             like = f"%{search.strip().lower()}%"
             query = query.where(
-                sa.or_(sa.func.lower(t.entries.c.full_name).like(like), sa.func.lower(t.entries.c.entry_id).like(like))
+                sa.or_(
+                    sa.func.lower(t.entries.c.full_name).like(like),
+                    sa.func.lower(t.entries.c.entry_id).like(like),
+                )
             )
         if lists:
             query = query.where(t.entries.c.list.in_(list(lists)))
@@ -273,7 +285,9 @@ class WatchlistService:
         with self.store.write_lock, self.store.engine.begin() as conn:
             if self._data(conn, entry.entry_id) is not None:
                 raise Conflict(f"entry {entry.entry_id!r} exists; change it instead, or choose another id")
-            version = self._commit(conn, [(entry.entry_id, None, entry.to_dict())], by=by, action="add", now=now)
+            version = self._commit(
+                conn, [(entry.entry_id, None, entry.to_dict())], by=by, action="add", now=now
+            )
         self._after_change()
         return entry, version
 
@@ -316,7 +330,9 @@ class WatchlistService:
             raise ImportRejected(parsed.errors)
         now = self.clock.now()
         with self.store.write_lock, self.store.engine.begin() as conn:
-            existing = {r.entry_id: r.data for r in conn.execute(sa.select(t.entries.c.entry_id, t.entries.c.data))}
+            existing = {
+                r.entry_id: r.data for r in conn.execute(sa.select(t.entries.c.entry_id, t.entries.c.data))
+            }
             changed: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = []
             added = modified = unchanged = 0
             for e in parsed.entries:
@@ -405,7 +421,9 @@ class WatchlistService:
         base = version - 1 if version > 1 else version
         row = self.version_row(base)
         snapshot = ArtifactRef(
-            path=f"/api/v1/watchlist/snapshots/{base}", sha256=row["snapshot_sha256"], size=row["snapshot_size"]
+            path=f"/api/v1/watchlist/snapshots/{base}",
+            sha256=row["snapshot_sha256"],
+            size=row["snapshot_size"],
         )
         delta = None
         if base < version:
@@ -531,7 +549,9 @@ class WatchlistService:
             t.changes.insert(),
             [{"version": version, "entry_id": eid, "before": b, "after": a} for eid, b, a in changed],
         )
-        entries = tuple(sorted((_entry(d) for d in conn.scalars(sa.select(t.entries.c.data))), key=lambda e: e.entry_id))
+        entries = tuple(
+            sorted((_entry(d) for d in conn.scalars(sa.select(t.entries.c.data))), key=lambda e: e.entry_id)
+        )
         snapshot = Snapshot(version, entries, now)
         blob = sign_snapshot(snapshot, self.private_key)
         conn.execute(
@@ -579,4 +599,6 @@ def _kind(action: str, before: dict[str, Any] | None, after: dict[str, Any] | No
 def _same_content(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
     """Equal but for who changed it and when."""
     skip = ("changed_by", "changed_at", "created_by", "created_at")
-    return {k: v for k, v in before.items() if k not in skip} == {k: v for k, v in after.items() if k not in skip}
+    return {k: v for k, v in before.items() if k not in skip} == {
+        k: v for k, v in after.items() if k not in skip
+    }

@@ -370,8 +370,8 @@ class WatchlistIndex:
             },
             use_bin_type=True,
         )
-        pad = b"\0" * (-(len(header) + 12) % 8)
-        return b"".join([_INDEX_MAGIC, len(header).to_bytes(8, "little"), header, pad, *chunks])
+        header_pad = b"\0" * (-(len(header) + 12) % 8)
+        return b"".join([_INDEX_MAGIC, len(header).to_bytes(8, "little"), header, header_pad, *chunks])
 
     @classmethod
     def from_bytes(cls, data: bytes | memoryview) -> WatchlistIndex:

@@ -22,7 +22,8 @@ from tests.core.watchlist.helpers import TODAY, entry, query
 
 KEY = Ed25519PrivateKey.generate()
 STAMP = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-ENTRIES = tuple(synthetic_entries(600, seed=3, today=TODAY)) + (
+ENTRIES = (
+    *synthetic_entries(600, seed=3, today=TODAY),
     entry("HAND", "Siti Aminah binti Yusuf", sex="F", birth_date=PartialDate(1985, 2, 3)),
 )
 SNAP = Snapshot(4, ENTRIES, STAMP)
@@ -96,8 +97,10 @@ def test_index_bytes_are_the_same_in_every_process(built: WatchlistIndex) -> Non
 
     code = (
         "import sys; from core.watchlist import WatchlistIndex; "
-        "from core.watchlist.synthetic import synthetic_entries; from tests.core.watchlist.helpers import TODAY; "
-        "sys.stdout.buffer.write(WatchlistIndex.build(list(synthetic_entries(50, seed=1, today=TODAY))).to_bytes())"
+        "from core.watchlist.synthetic import synthetic_entries; "
+        "from tests.core.watchlist.helpers import TODAY; "
+        "entries = list(synthetic_entries(50, seed=1, today=TODAY)); "
+        "sys.stdout.buffer.write(WatchlistIndex.build(entries).to_bytes())"
     )
     outs = {
         subprocess.run(

@@ -1,6 +1,6 @@
 """The gate config (TOML): read, validate, and explain every error by its key.
 
->>> cfg = parse_config({"gate": {"id": "gate-01", "direction": "arrival"},
+>>> cfg = parse_config({"gate": {"id": "gate-01", "site": "cgk", "direction": "arrival"},
 ...                     "link": {"url": "mqtt://127.0.0.1:1883"}})
 >>> cfg.gate_id, cfg.policy.direction.value, cfg.policy.mirip.value
 ('gate-01', 'arrival', 'hold')
@@ -8,21 +8,27 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.wire.topics import NAME_PATTERN
 from edge.errors import ConfigError
 from edge.flow import DEFAULT_TIMINGS, Direction, FlowPolicy, MiripPolicy
 from edge.link import LinkConfig
 
-_SECTIONS = {"gate", "policy", "timings", "link", "outbox", "central", "watchlist", "metrics", "board"}
+_SECTIONS = {
+    "gate", "policy", "timings", "link", "outbox", "central", "watchlist", "metrics", "board", "face",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class GateConfig:
     gate_id: str
+    site: str
     policy: FlowPolicy
     timings: dict[str, float]
     link: LinkConfig
@@ -36,6 +42,14 @@ class GateConfig:
     metrics_port: int
     status_path: Path
     board: dict[str, Any] = field(default_factory=dict)
+    board_config: Path | None = None
+    device_token_file: Path | None = None
+    enrolment_cache_dir: Path | None = None
+    watchlist_public_key: Path | None = None
+    face_liveness: str = "passive"
+    face_max_frames: int = 8
+    face_frame_interval_s: float = 0.1
+    ledger_path: Path | None = None
 
 
 def load_config(path: Path | str) -> GateConfig:
@@ -90,8 +104,13 @@ def parse_config(raw: dict[str, Any], *, base: Path | None = None) -> GateConfig
         raise ConfigError(f"unknown section(s) {unknown}; known: {sorted(_SECTIONS)}")
     gate = _section(raw, "gate")
     gate_id = _get(gate, "id", str, section="gate")
-    if not gate_id or "/" in gate_id or "+" in gate_id or "#" in gate_id:
-        raise ConfigError(f"gate.id {gate_id!r} must be a non-empty name without '/', '+' or '#'")
+    site = _get(gate, "site", str, section="gate")
+    for key, value in (("id", gate_id), ("site", site)):
+        # Both are topic segments (core.wire.topics): imigrasi/v1/<site>/gate/<id>/<channel>.
+        if re.fullmatch(NAME_PATTERN, value) is None:
+            raise ConfigError(
+                f"gate.{key} {value!r} must be 1-63 of a-z, 0-9 and '-', starting with a letter or digit"
+            )
     direction = _get(gate, "direction", str, "departure", section="gate")
     if direction not in {d.value for d in Direction}:
         raise ConfigError(f"gate.direction must be 'arrival' or 'departure', got {direction!r}")
@@ -147,8 +166,9 @@ def parse_config(raw: dict[str, Any], *, base: Path | None = None) -> GateConfig
         cert_file=file(lk, "cert_file", "link"),
         key_file=file(lk, "key_file", "link"),
         keepalive_s=_get(lk, "keepalive_s", int, 30, section="link"),
-        will_topic=codec.status_topic(gate_id),
-        will_payload=codec.encode_status_offline(gate_id),
+        will_topic=codec.status_topic(site, gate_id),
+        # The will's ts is when it was written (core.wire.offline_status); the runtime renews it.
+        will_payload=codec.offline_will(gate_id, datetime.now(UTC)),
     )
     try:
         link.endpoint()
@@ -167,8 +187,23 @@ def parse_config(raw: dict[str, Any], *, base: Path | None = None) -> GateConfig
     port = _get(met, "port", int, 9108, section="metrics")
     if not 0 <= port <= 65535:
         raise ConfigError(f"metrics.port must be 0-65535, got {port}")
+    face = _section(raw, "face")
+    liveness = _get(face, "liveness", str, "passive", section="face")
+    if liveness not in ("passive", "off"):
+        raise ConfigError(f"face.liveness must be 'passive' or 'off', got {liveness!r}")
+    max_frames = _get(face, "max_frames", int, 8, section="face")
+    if not 1 <= max_frames <= 100:
+        raise ConfigError(f"face.max_frames must be between 1 and 100, got {max_frames}")
+    interval = float(_get(face, "frame_interval_s", (int, float), 0.1, section="face"))
+    if interval < 0:
+        raise ConfigError(f"face.frame_interval_s must not be negative, got {interval}")
+    board = _section(raw, "board")
+    unknown_board = sorted(set(board) - {"config"})
+    if unknown_board:
+        raise ConfigError(f"board has unknown key(s) {unknown_board}; known: ['config']")
     return GateConfig(
         gate_id=gate_id,
+        site=site,
         policy=policy,
         timings=timings,
         link=link,
@@ -181,5 +216,13 @@ def parse_config(raw: dict[str, Any], *, base: Path | None = None) -> GateConfig
         watchlist_max_age_s=float(_get(wl, "max_age_s", (int, float), 86_400, section="watchlist")),
         metrics_port=port,
         status_path=base / _get(gate, "status_file", str, "status.json", section="gate"),
-        board=_section(raw, "board"),
+        board=board,
+        board_config=file(board, "config", "board"),
+        device_token_file=file(central, "device_token_file", "central"),
+        enrolment_cache_dir=file(central, "enrolment_cache_dir", "central"),
+        watchlist_public_key=file(wl, "public_key", "watchlist"),
+        face_liveness=liveness,
+        face_max_frames=max_frames,
+        face_frame_interval_s=interval,
+        ledger_path=file(gate, "ledger", "gate"),
     )

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from core.clock import Clock
 from core.documents import MrzResult
 from core.documents.rules import is_dpri, is_expired
+from core.wire import new_event_id
 from edge.machine import TIMED_OUT, Machine, State, from_any
 
 # -- what the flow is told ---------------------------------------------------------------------------
@@ -349,6 +350,10 @@ class GateFlow(Machine):
         self.active_alarms: dict[str, dict[str, Any]] = {}
         self.redirect_reason = ""
         self.steps: dict[str, float] = {}
+        self.last_result: dict[str, Any] = {}
+        # One id per passenger session: every fact of the session carries it (the wire's session_id).
+        self.session_id: str | None = None
+        self.scores: dict[str, float] = {}
         self._resetting = False
         self._passenger_started: float | None = None
 
@@ -405,11 +410,19 @@ class GateFlow(Machine):
         now = self.clock.monotonic()
         if event == "document_read" and self.state == "awaiting_document":
             self.check = data["check"]
+            self.session_id = new_event_id(self.clock.now())
+            self.scores = {}
             self._passenger_started = now
             self.steps = {"document_read": now}
         elif event == "enrolment_ready":
             self.record = data.get("record")
             self.steps.setdefault("enrolment_ready", now)
+        elif event in ("fingerprint_matched", "fingerprint_failed", "face_matched", "face_failed"):
+            score = data.get("score")
+            if isinstance(score, int | float):
+                step = event.split("_")[0]
+                self.scores[step] = max(float(score), self.scores.get(step, float(score)))
+            self.last_result = dict(data)
         elif event == "enrolment_unavailable":
             self.enrolment_failed = True
         elif event == "passenger_entered":
@@ -470,6 +483,8 @@ class GateFlow(Machine):
         self.fingerprint_attempts = 0
         self.face_attempts = 0
         self.redirect_reason = ""
+        self.session_id = None
+        self.scores = {}
         self._resetting = False
         self._passenger_started = None
         self.ports.entry.lock()
@@ -685,6 +700,7 @@ class GateFlow(Machine):
     # -- facts ---------------------------------------------------------------------------------------
 
     def _fact(self, kind: str, **fields: Any) -> None:
+        fields.setdefault("session_id", self.session_id)
         fact = Fact(kind, {"gate_id": self.gate_id, "state": self.state, **fields})
         for listener in list(self.listeners):
             hook = getattr(listener, "on_fact", None)
@@ -692,12 +708,17 @@ class GateFlow(Machine):
                 hook(self, fact)
 
     def _alarm(self, kind: str, priority: str, message: str, state: str, **details: Any) -> None:
-        self.active_alarms[kind] = {"priority": priority, "message": message}
-        self._fact("alarm", alarm=kind, priority=priority, message=message, raised=True, **details)
+        # The raising message's id is the alarm's id; the clearing message repeats it (core.wire.Alarm).
+        alarm_id = new_event_id(self.clock.now())
+        self.active_alarms[kind] = {"priority": priority, "message": message, "alarm_id": alarm_id}
+        self._fact(
+            "alarm", alarm=kind, alarm_id=alarm_id, priority=priority, message=message, raised=True, **details
+        )
 
     def _clear_alarm(self, kind: str) -> None:
-        if self.active_alarms.pop(kind, None) is not None:
-            self._fact("alarm", alarm=kind, raised=False)
+        active = self.active_alarms.pop(kind, None)
+        if active is not None:
+            self._fact("alarm", alarm=kind, alarm_id=active.get("alarm_id"), raised=False)
 
     def _retry_request(self, step: str, attempt: int) -> None:
         # SOP-003-A08 steps 5-6: "a notification appears on the autogate supervisor's screen, and the
@@ -708,6 +729,8 @@ class GateFlow(Machine):
             "retry_request",
             step=step,
             attempt=attempt,
+            score=self.last_result.get("score") if self.last_event == f"{step}_failed" else None,
+            threshold=self.last_result.get("threshold") if self.last_event == f"{step}_failed" else None,
             attempts_allowed=getattr(self.policy, f"{step}_attempts"),
             **document_fields(self.check.mrz if self.check else None),
         )
@@ -741,5 +764,8 @@ class GateFlow(Machine):
             fingerprint_attempts=self.fingerprint_attempts,
             face_attempts=self.face_attempts,
             timings=timings,
+            scores=dict(self.scores),
+            cekal_entry_id=self.check.screening.entry_id if self.check else None,
+            cekal_score=self.check.screening.score if self.check else None,
             **document_fields(self.check.mrz if self.check else None),
         )

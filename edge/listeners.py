@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from core import wire
 from edge import codec
 from edge.errors import OutboxFullError
 from edge.flow import Fact, GateFlow
@@ -22,25 +25,63 @@ log = logging.getLogger("edge.flow")
 
 
 class OutboxWriter:
-    """Every fact becomes an event in the outbox (then MQTT); a full outbox stops the gate."""
+    """Every fact becomes a ``core.wire`` event in the outbox (then MQTT); a full outbox stops the gate.
 
-    def __init__(self, publisher: EventPublisher, device_id: str) -> None:
+    ``ledger`` (optional) is an append-only file of every event id written, one per line, appended
+    *after* the outbox commit: every id in it is durable, which is what the site emulator's no-loss
+    reconciliation against central's store relies on.
+    """
+
+    def __init__(
+        self,
+        publisher: EventPublisher,
+        device_id: str,
+        *,
+        site: str,
+        direction: str = "departure",
+        watchlist_version: Callable[[], int | None] = lambda: None,
+        ledger: Path | None = None,
+    ) -> None:
         self.publisher = publisher
         self.device_id = device_id
+        self.site = site
+        self.direction = direction
+        self.watchlist_version = watchlist_version
+        self.ledger = ledger
+        self.topic = codec.event_topic(site, device_id)
         self.when_full: Callable[[], None] | None = None
+        self._ledger_lock = threading.Lock()
 
     def on_fact(self, flow: GateFlow, fact: Fact) -> None:
-        event_id = codec.new_event_id()
-        payload = codec.encode_event(fact.kind, event_id, self.device_id, flow.clock.now(), dict(fact.fields))
+        message = codec.fact_to_message(
+            fact.kind,
+            fact.fields,
+            device_id=self.device_id,
+            site=self.site,
+            at=flow.clock.now(),
+            direction=self.direction,
+            watchlist_version=self.watchlist_version(),
+        )
+        if message is not None:
+            self.emit(message)
+
+    def emit(self, message: wire.Message) -> None:
+        """Store one wire event (and publish it when the link is up)."""
         try:
-            self.publisher.emit(codec.event_topic(self.device_id, fact.kind), payload, event_id=event_id)
+            self.publisher.emit(self.topic, wire.encode(message), event_id=message.event_id)
         except OutboxFullError:
             # The reserve below the hard limit should make this unreachable; never drop silently.
             log.critical(
-                json.dumps({"msg": "outbox full, event not stored", "kind": fact.kind, "id": event_id})
+                json.dumps(
+                    {"msg": "outbox full, event not stored", "type": message.TYPE, "id": message.event_id}
+                )
             )
             if self.when_full is not None:
                 self.when_full()
+            return
+        if self.ledger is not None:
+            with self._ledger_lock, self.ledger.open("a", encoding="ascii") as out:
+                out.write(message.event_id + "\n")
 
 
 class JsonLog:

@@ -16,7 +16,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "edge" / "examples" / "gate.toml
 
 
 def minimal(**sections: dict[str, Any]) -> dict[str, Any]:
-    raw: dict[str, Any] = {"gate": {"id": "gate-01"}, "link": {"url": "mqtt://127.0.0.1:1883"}}
+    raw: dict[str, Any] = {"gate": {"id": "gate-01", "site": "cgk"}, "link": {"url": "mqtt://127.0.0.1:1883"}}
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values}
     return raw
@@ -25,7 +25,7 @@ def minimal(**sections: dict[str, Any]) -> dict[str, Any]:
 def test_the_example_config_is_valid() -> None:
     cfg = load_config(EXAMPLE)
     assert cfg.gate_id == "gate-01"
-    assert cfg.link.will_topic == "gates/gate-01/status"
+    assert cfg.link.will_topic == "imigrasi/v1/cgk/gate/gate-01/status"
 
 
 def test_defaults_are_the_safe_policies() -> None:
@@ -49,7 +49,10 @@ def test_defaults_are_the_safe_policies() -> None:
         (minimal(link={"url": "http://broker"}), "link.url"),
         (minimal(outbox={"max_events": 5}), "outbox.max_events"),
         (minimal(metrics={"port": "9108"}), "metrics.port"),
-        ({"gate": {"id": "g"}}, "link.url"),
+        ({"gate": {"id": "g", "site": "cgk"}}, "link.url"),
+        (minimal(gate={"site": "CGK"}), "gate.site"),
+        (minimal(face={"liveness": "maybe"}), "face.liveness"),
+        (minimal(board={"pins": 3}), "board has unknown key"),
         (minimal(surprise={}), "unknown section"),
     ],
 )
@@ -77,7 +80,7 @@ def test_check_config_exits_zero_for_a_good_file(capsys: pytest.CaptureFixture[s
 
 def test_check_config_explains_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "gate.toml"
-    bad.write_text('[gate]\nid = "g"\ndirection = "up"\n[link]\nurl = "mqtt://h"\n')
+    bad.write_text('[gate]\nid = "g"\nsite = "cgk"\ndirection = "up"\n[link]\nurl = "mqtt://h"\n')
     assert main(["check-config", "--config", str(bad)]) == 2
     assert "gate.direction must be 'arrival' or 'departure'" in capsys.readouterr().err
 

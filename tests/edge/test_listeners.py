@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
+from core import wire
 from core.clock import ManualClock
 from edge import codec
 from edge.listeners import Metrics, OutboxWriter
@@ -32,14 +33,18 @@ def test_a_crossing_is_stored_in_the_outbox_before_any_network(tmp_path: Path) -
         publisher = EventPublisher(
             outbox, OfflineLink(), ack_topic="a", decode_ack=codec.decode_ack, clock=ManualClock()
         )
-        lane.flow.listeners.append(OutboxWriter(publisher, "gate-01"))
+        lane.flow.listeners.append(OutboxWriter(publisher, "gate-01", site="cgk"))
         lane.scan()
         lane.walk_in()
         lane.advance(3.0)
-        topics = [e.topic for e in outbox.pending()]
-        assert "gates/gate-01/events/crossing" in topics
-        crossing = codec.decode_map(outbox.pending()[topics.index("gates/gate-01/events/crossing")].payload)
-        assert crossing["outcome"] == "passed" and crossing["device_id"] == "gate-01"
+        entries = outbox.pending()
+        assert {e.topic for e in entries} == {"imigrasi/v1/cgk/gate/gate-01/event"}
+        messages = [wire.decode(e.payload) for e in entries]
+        crossings = [m for m in messages if isinstance(m, wire.CrossingRecord)]
+        assert [(c.outcome, c.device_id, c.site) for c in crossings] == [
+            (wire.CrossingOutcome.CROSSED, "gate-01", "cgk")
+        ]
+        assert [e.event_id for e in entries] == [m.event_id for m in messages]
 
 
 def test_metrics_count_passengers_by_outcome() -> None:

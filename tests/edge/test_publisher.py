@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core import wire
 from core.clock import ManualClock, SystemClock
 from edge import codec
 from edge.link import LinkConfig, MqttLink
@@ -16,13 +17,13 @@ from emulator.broker import MosquittoBroker
 from tests.edge.peer import CentralPeer, wait_until
 
 DEVICE = "gate-t1"
+SITE = "cgk"
 
 
 def _event(publisher: EventPublisher, n: int) -> str:
-    event_id = codec.new_event_id()
-    payload = codec.encode_event("crossing", event_id, DEVICE, ManualClock().now(), {"n": n})
-    publisher.emit(codec.event_topic(DEVICE, "crossing"), payload, event_id=event_id)
-    return event_id
+    door = codec.door_event(DEVICE, ManualClock().now(), "entry", "opened", reason=f"n={n}")
+    publisher.emit(codec.event_topic(SITE, DEVICE), wire.encode(door), event_id=door.event_id)
+    return door.event_id
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def gate(mosquitto: MosquittoBroker, tmp_path: Path) -> Iterator[tuple[EventPubl
     publisher = EventPublisher(
         outbox,
         link,
-        ack_topic=codec.ack_topic(DEVICE),
+        ack_topic=codec.ack_topic(SITE, DEVICE),
         decode_ack=codec.decode_ack,
         clock=SystemClock(),
         replay_interval_s=1.0,

@@ -9,8 +9,6 @@ the kiosk app is not built yet.
 
 from __future__ import annotations
 
-import sys
-
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table

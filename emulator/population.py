@@ -97,7 +97,9 @@ class Timing:
         if kind is Kind.IMPOSTOR:
             return self.scan_s + self.walk_in_s + self.fingerprint_s + 2 * self.face_s + doors
         if kind is Kind.NEEDS_RETRY:
-            return self.scan_s + self.walk_in_s + 2 * self.fingerprint_s + self.face_s + self.walk_out_s + doors
+            return (
+                self.scan_s + self.walk_in_s + 2 * self.fingerprint_s + self.face_s + self.walk_out_s + doors
+            )
         return self.scan_s + self.walk_in_s + self.fingerprint_s + self.face_s + self.walk_out_s + doors
 
 

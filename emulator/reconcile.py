@@ -75,7 +75,9 @@ def summarise(
         elif r.get("type") == "alarm" and r.get("kind") == "wrong_way":
             outcomes["abandoned"] += 1
     lost = sorted(emitted - set(stored))
-    played = len({(str(p), r.get("passenger")) for p in ledgers for r in read_ledger(p) if r.get("line") == "session"})
+    played = len(
+        {(str(p), r.get("passenger")) for p in ledgers for r in read_ledger(p) if r.get("line") == "session"}
+    )
     busy_s = sum(cycles)
     summary: dict[str, Any] = {
         "passengers": passengers,

@@ -12,6 +12,8 @@ same database; a gate is ``kill -9``'d and started again on the same outbox and 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import secrets
@@ -104,21 +106,25 @@ class Site:
         for gate in self.gate_processes:
             self.start_gate(gate)
 
-    def _central_cli(self, *args: str, stdin: bytes | None = None) -> str:
-        result = subprocess.run(
-            [PYTHON, "-m", "central", *args, "--db", self.db_url],
-            input=stdin,
-            capture_output=True,
-            timeout=120,
-        )
-        if result.returncode != 0:
-            raise SiteError(f"python -m central {' '.join(args)} failed: {result.stderr.decode()[-2000:]}")
-        return result.stdout.decode()
+    def _central_cli(self, *args: str) -> str:
+        # central's own command lines, called in this process: one import instead of one per command.
+        from central.__main__ import main as central_main
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = central_main([*args, "--db", self.db_url])
+        if code != 0:
+            raise SiteError(f"python -m central {' '.join(args)} failed: {err.getvalue()[-2000:]}")
+        return out.getvalue()
 
     def _prepare_central(self) -> None:
         # One demo supervisor with a random password, printed once by the caller (never on argv).
         self.password = secrets.token_urlsafe(12)
-        self._central_cli("user", "add", DEMO_USER, "--role", "supervisor", stdin=self.password.encode())
+        secret = self.folder / "demo-password"
+        secret.touch(mode=0o600)
+        secret.write_text(self.password, encoding="utf-8")
+        self._central_cli("user", "add", DEMO_USER, "--role", "supervisor", "--password-file", str(secret))
+        secret.unlink()
         for i in range(self.gates):
             self._central_cli(
                 "device", "add", self._device_id(i), "--site", self.site_id, "--lane", str(i + 1),
@@ -135,7 +141,9 @@ class Site:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.central.poll() is not None:
-                raise SiteError(f"central exited with {self.central.returncode}; see {self.folder}/central.log")
+                raise SiteError(
+                    f"central exited with {self.central.returncode}; see {self.folder}/central.log"
+                )
             try:
                 if httpx.get(f"{self.dashboard_url}healthz", timeout=1.0).status_code == 200:
                     return
@@ -200,10 +208,9 @@ class Site:
                     self.start_gate(gate, extra=[])
             if on_tick is not None:
                 on_tick(self)
-            if all(g.process is not None and g.process.poll() is not None for g in self.gate_processes):
-                if not any(g.process is not None and g.process.returncode == -signal.SIGKILL
-                           for g in self.gate_processes):  # fmt: skip
-                    return
+            codes = [g.process.poll() if g.process is not None else None for g in self.gate_processes]
+            if all(code is not None for code in codes) and -signal.SIGKILL not in codes:
+                return
             time.sleep(0.1)
         raise SiteError(f"the site did not finish within {timeout_s} s; see the logs in {self.folder}")
 
@@ -231,7 +238,12 @@ class Site:
         else:  # pragma: no cover - scenarios.parse refuses other kinds
             raise SiteError(f"fault kind {fault.kind!r} is not playable")
         self.faults_played.append(
-            {"kind": fault.kind, "at": fault.at, "down_s": fault.down_s, "took_s": round(time.monotonic() - began, 2)}
+            {
+                "kind": fault.kind,
+                "at": fault.at,
+                "down_s": fault.down_s,
+                "took_s": round(time.monotonic() - began, 2),
+            }
         )
 
     def settle(self, timeout_s: float = 30.0) -> None:
@@ -256,8 +268,9 @@ class Site:
                 "seed": self.seed,
                 "factor": self.factor,
                 "faults": self.faults_played,
-                "gate_exit_codes": {g.device_id: g.process.returncode if g.process else None
-                                    for g in self.gate_processes},  # fmt: skip
+                "gate_exit_codes": {
+                    g.device_id: g.process.returncode if g.process else None for g in self.gate_processes
+                },
                 "gate_restarts": {g.device_id: g.restarts for g in self.gate_processes},
                 "wall_s": round(time.monotonic() - self.started_at, 2),
                 "engine": "wire stand-in (edge.runtime not landed): outcomes from the passenger model",
@@ -286,7 +299,9 @@ class Site:
     def __enter__(self) -> Site:
         return self
 
-    def __exit__(self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None) -> None:
+    def __exit__(
+        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -297,7 +312,8 @@ def write_summary(summary: dict[str, Any], folder: Path) -> tuple[Path, Path]:
     md = [
         f"# Site emulator run: {summary.get('scenario')} (seed {summary.get('seed')})",
         "",
-        f"- passengers: {summary['passengers']} (played {summary.get('passengers_played')}) on {summary['gates']} gates",
+        f"- passengers: {summary['passengers']} (played {summary.get('passengers_played')}) "
+        f"on {summary['gates']} gates",
         f"- events emitted {summary['events_emitted']}, stored {summary['events_stored']}, "
         f"**lost {summary['lost']}**, duplicates stored {summary['duplicates_stored']}",
         f"- gate cycle p50 {summary['gate_cycle_s']['p50']} s, p95 {summary['gate_cycle_s']['p95']} s; "

@@ -153,7 +153,11 @@ class WireGate:
         self.publisher = EventPublisher(
             # Replays run on real time (not the sped-up clock): a replay every 25 ms would flood the
             # broker with transport duplicates of events still waiting for their ack.
-            self.outbox, self.link, ack_topic=ack, decode_ack=decode_ack, clock=SystemClock(),
+            self.outbox,
+            self.link,
+            ack_topic=ack,
+            decode_ack=decode_ack,
+            clock=SystemClock(),
             replay_interval_s=3.0,
         )
         self.link.when_connected = self.publisher.replay

@@ -30,7 +30,9 @@ def test_gate_shares_partition_the_site_passengers(seed: int, gates: int, count:
     shares = [population.share(count, i) for i in range(gates)]
     indices = sorted(p.index for share in shares for p in share)
     assert indices == list(range(count))
-    assert sorted((p for share in shares for p in share), key=lambda p: p.index) == population.passengers(count)
+    assert sorted((p for share in shares for p in share), key=lambda p: p.index) == population.passengers(
+        count
+    )
 
 
 def test_arrivals_are_in_order() -> None:

@@ -26,7 +26,7 @@ def test_the_outage_scenario_has_the_three_priority_faults_in_order() -> None:
 
 def test_a_scenario_file_by_path_remembers_its_source(tmp_path: Path) -> None:
     path = tmp_path / "mine.toml"
-    path.write_text('[mix]\nvalid = 1\n', encoding="utf-8")
+    path.write_text("[mix]\nvalid = 1\n", encoding="utf-8")
     scenario = load(path)
     assert scenario.name == "mine" and scenario.source == str(path)
 

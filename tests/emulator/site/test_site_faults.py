@@ -15,7 +15,7 @@ import pytest
 from emulator.scenarios import load
 from emulator.site import Site
 
-MIX = '[mix]\nvalid = 6\nimpostor = 1\ncekal_identik = 1\nwrong_way = 1\nexpired = 1\n'
+MIX = "[mix]\nvalid = 6\nimpostor = 1\ncekal_identik = 1\nwrong_way = 1\nexpired = 1\n"
 
 
 def _run(tmp_path: Path, faults: str = "", *, passengers: int = 16, factor: float = 60.0,
@@ -38,14 +38,10 @@ def _assert_nothing_lost(summary: dict[str, Any], passengers: int) -> None:
     assert summary["events_stored"] == summary["events_emitted"]
 
 
-def test_a_clean_run_stores_every_event(tmp_path: Path) -> None:
+def test_a_clean_run_stores_every_event_and_reports_the_issue_keys(tmp_path: Path) -> None:
     summary = _run(tmp_path, factor=400.0)
     _assert_nothing_lost(summary, 16)
     assert set(summary["gate_exit_codes"].values()) == {0}
-
-
-def test_the_summary_carries_the_issue_keys(tmp_path: Path) -> None:
-    summary = _run(tmp_path, passengers=4, factor=400.0)
     for key in ("passengers", "outcomes", "events_emitted", "events_stored", "lost", "duplicates_stored",
                 "gate_cycle_s", "controller_ms", "passengers_per_hour_per_gate"):  # fmt: skip
         assert key in summary

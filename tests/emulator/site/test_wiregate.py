@@ -15,8 +15,14 @@ T0 = datetime(2026, 11, 22, tzinfo=UTC)
 
 def _gate(tmp_path: Path) -> WireGate:
     # Port 9 (discard) on loopback: nothing listens, so the link never connects during the test.
-    return WireGate(GateIdentity("gate-01"), broker_url="mqtt://127.0.0.1:9", outbox_path=tmp_path / "o.sqlite",
-                    ledger_path=tmp_path / "ledger.jsonl", clock=ManualClock(), factor=1.0)  # fmt: skip
+    return WireGate(
+        GateIdentity("gate-01"),
+        broker_url="mqtt://127.0.0.1:9",
+        outbox_path=tmp_path / "o.sqlite",
+        ledger_path=tmp_path / "ledger.jsonl",
+        clock=ManualClock(),
+        factor=1.0,
+    )
 
 
 def test_an_outbox_event_missing_from_the_ledger_is_added_on_start(tmp_path: Path) -> None:

@@ -1,0 +1,114 @@
+"""A lobby for the kiosk tests: a real central (uvicorn, SQLite, workflows, MQTT ingest) on the
+``mosquitto`` fixture, the kiosk on the emulated board, and headless Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from central.app import create_app as create_central_app
+from central.ingest import Ingest
+from central.server import BackgroundServer, free_port
+from central.service import Central
+from central.store import Store
+from central.workflows.api import install
+from central.workflows.definitions import Catalogue
+from central.workflows.engine import CekalHit, Workflows
+from central.workflows.tariffs import Tariffs
+from core.clock import SystemClock
+from emulator.broker import MosquittoBroker
+from hal.backend import reset_emulated
+from kiosk.config import KioskConfig
+from kiosk.runtime import Kiosk, build
+from models.pipeline import FacePipeline
+
+REPO = Path(__file__).resolve().parents[2]
+BOARD = REPO / "hal" / "boards" / "emulated-kiosk.toml"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class NameChecker:
+    """A stand-in watch list (central's cekal step calls a ``CekalChecker``): names with CEKAL hit."""
+
+    def check(self, applicant: Mapping[str, Any], today: date) -> list[CekalHit]:
+        return [CekalHit("WL-1", "identik")] if "CEKAL" in str(applicant.get("name", "")).upper() else []
+
+
+@dataclass
+class CentralUnderTest:
+    store: Store
+    workflows: Workflows
+    token: str
+    port: int
+    broker_url: str
+    server: BackgroundServer | None = None
+    ingest: Ingest | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        central = Central(self.store, clock=SystemClock())
+        app = create_central_app(central)
+        install(app, self.workflows)
+        self.server = BackgroundServer(app, port=self.port).start()
+        self.ingest = Ingest(central, self.broker_url, shared_group=None, max_delay=0.02).start()
+
+    def stop(self) -> None:
+        if self.ingest is not None:
+            self.ingest.stop()
+        if self.server is not None:
+            self.server.stop()
+        self.ingest = self.server = None
+
+
+@pytest.fixture(scope="session")
+def face_pipeline() -> FacePipeline:
+    return FacePipeline.load()
+
+
+@pytest.fixture
+def central_down(tmp_path: Path, mosquitto: MosquittoBroker) -> Iterator[CentralUnderTest]:
+    """Central's store and port, not yet serving (call ``start()``)."""
+    store = Store(f"sqlite:///{tmp_path / 'central.db'}")
+    clock = SystemClock()
+    workflows = Workflows(store, clock, Catalogue.load(), Tariffs.load(), cekal=NameChecker())
+    token, _ = store.issue_token("device", now=clock.now(), device_id="kiosk-01")
+    c = CentralUnderTest(store, workflows, token, free_port(), mosquitto.url)
+    yield c
+    c.stop()
+    store.close()
+
+
+@pytest.fixture
+def central(central_down: CentralUnderTest) -> CentralUnderTest:
+    central_down.start()
+    return central_down
+
+
+def make_kiosk(tmp_path: Path, central: CentralUnderTest, face_pipeline: FacePipeline) -> Kiosk:
+    reset_emulated()
+    config = KioskConfig(
+        site="jkt",
+        device_id="kiosk-01",
+        board=BOARD,
+        data_dir=tmp_path / "kiosk-data",
+        idle_timeout_s=600,
+        central_url=central.url,
+        central_token=central.token,
+        broker_url=central.broker_url,
+    )
+    return build(config, face_pipeline=face_pipeline)

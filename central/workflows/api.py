@@ -1,6 +1,7 @@
 """The workflow API under ``/api/v1/workflows``: services, cases, actions, payments, queues, search.
 
-``install(app, workflows)`` adds the router and puts the engine on ``app.state.workflows``.
+``install(app, workflows)`` adds the router and the officers' screens and puts the engine on
+``app.state.workflows``.
 """
 
 from __future__ import annotations
@@ -16,28 +17,22 @@ from pydantic import BaseModel, Field
 from central.api.deps import require_role
 from central.auth import DEVICE, STAFF, Forbidden, Principal
 from central.store import Row
-from central.workflows import reports
+from central.workflows import pages, reports
+from central.workflows.access import OFFICERS, get_workflows, may_act
 from central.workflows.definitions import ROLES
 from central.workflows.engine import Workflows
 
 router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"])
-OFFICERS = ("officer", "supervisor", "head_of_office")
-# Lanes whose acts carry the head of office's authority (legalisation, approval routing).
-LANE_AUTH = {"head_of_office": ("head_of_office", "supervisor")}
-
 read = Depends(require_role(*STAFF))
 officer = Depends(require_role(*OFFICERS))
 opener = Depends(require_role(*OFFICERS, DEVICE))
 
 
-def get_workflows(request: Request) -> Workflows:
-    workflows: Workflows = request.app.state.workflows
-    return workflows
-
-
 def install(app: FastAPI, workflows: Workflows) -> None:
+    """Serve the API, the officers' screens (``/workflows/...``) and their static files."""
     app.state.workflows = workflows
     app.include_router(router)
+    pages.install(app)
 
 
 class OpenCase(BaseModel):
@@ -120,7 +115,7 @@ def get_case(request: Request, case_id: int, _p: Principal = read) -> Row:
 def act(request: Request, case_id: int, body: Act, p: Principal = officer) -> Row:
     wf = get_workflows(request)
     step = wf.case(case_id)["step"]
-    if step is not None and p.role not in LANE_AUTH.get(step["role"], OFFICERS):
+    if step is not None and not may_act(p.role, step["role"]):
         raise Forbidden(
             f"step {step['no']} belongs to the {step['role']} lane; role {p.role!r} may not act on it"
         )

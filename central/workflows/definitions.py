@@ -127,6 +127,18 @@ class Step:
     def target(self, when: str) -> str | None:
         return next((d.to for d in self.decisions if d.when == when), None)
 
+    def rejection(self) -> Decision | None:
+        """The step's unfavourable branch (an unfavourable end or the nonconformity SOP), if it has one."""
+        return next(
+            (
+                d
+                for d in self.decisions
+                if (d.to.startswith("end:") and not OUTCOMES.get(d.to[4:], True))
+                or d.to.startswith("sop:SOP-NC")
+            ),
+            None,
+        )
+
 
 @dataclass(frozen=True)
 class Sop:

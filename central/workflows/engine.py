@@ -346,9 +346,9 @@ class Workflows:
         # reject: the step's unfavourable branch (an unfavourable end or the nonconformity SOP)
         if not reason:
             raise BadAction(f"{where}: a rejection needs a reason")
-        for d in step.decisions:
-            if (d.to.startswith("end:") and not OUTCOMES[d.to[4:]]) or d.to.startswith("sop:SOP-NC"):
-                return d.to, d.when
+        rejection = step.rejection()
+        if rejection is not None:
+            return rejection.to, rejection.when
         raise BadAction(
             f"{where} has no rejection branch in its SOP; use 'return' to send it back for correction"
         )

@@ -31,21 +31,32 @@ def _percentile(values: list[float], share: float) -> float:
 
 def sla(wf: Workflows, period: str) -> list[Row]:
     """Per period, SOP and step: finished steps, share on time, median and p95 duration (seconds)."""
+    return _sla(wf, period, by_step=True)
+
+
+def sla_sop(wf: Workflows, period: str) -> list[Row]:
+    """Per period and SOP (all its steps together): the same figures as :func:`sla`."""
+    return _sla(wf, period, by_step=False)
+
+
+def _sla(wf: Workflows, period: str, *, by_step: bool) -> list[Row]:
     groups: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
     with wf.store.engine.connect() as conn:
         tasks = wf._rows(conn, sa.select(t.wf_tasks).where(t.wf_tasks.c.done_at.is_not(None)))
     for task in tasks:
-        groups[(_period(wf, task["done_at"], period), task["sop_id"], task["step_no"])].append(task)
+        step = task["step_no"] if by_step else ""
+        groups[(_period(wf, task["done_at"], period), task["sop_id"], step)].append(task)
     out = []
     for (when, sop_id, step_no), rows in sorted(groups.items()):
         durations = [(r["done_at"] - r["entered_at"]).total_seconds() for r in rows]
         timed = [r for r in rows if r["due_at"] is not None]
         on_time = sum(1 for r in timed if r["breached_at"] is None and r["done_at"] < r["due_at"])
+        key: Row = {"period": when, "sop_id": sop_id}
+        if by_step:
+            key["step_no"] = step_no
         out.append(
             {
-                "period": when,
-                "sop_id": sop_id,
-                "step_no": step_no,
+                **key,
                 "finished": len(rows),
                 "with_standard": len(timed),
                 "on_time": on_time,
@@ -133,6 +144,7 @@ def _period(wf: Workflows, at: datetime, period: str) -> str:
 
 REPORTS: dict[str, Callable[[Workflows, str], list[Row]]] = {
     "sla": sla,
+    "sla_sop": sla_sop,
     "throughput": throughput,
     "cekal": cekal,
     "revenue": revenue,

@@ -173,7 +173,7 @@ def test_an_application_made_while_central_is_down_arrives_when_it_is_back(
     assert kiosk_id in lobby.kiosk.submitter.numbers
 
 
-def test_an_applicant_on_the_cekal_list_sees_a_neutral_message_and_the_case_is_flagged(
+def test_an_applicant_on_the_cekal_list_sees_the_same_neutral_screens_and_central_gets_the_mrz_name(
     lobby: Lobby, central: CentralUnderTest
 ) -> None:
     doc = dataclasses.replace(PASSPORT, surname="CEKAL", document_number="PB7654321")

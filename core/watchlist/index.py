@@ -95,10 +95,13 @@ _ARRAYS = (
     "_vuntil",
     "_list",
     "_post_name",
-    "_post_key",
+    "_ps_slot",
+    "_ps_start",
+    "_tok_ps",
     "_vocab_len",
     "_del_hash",
     "_del_tok",
+    "_del_table",
     "_doc_hash",
     "_doc_entry",
 )
@@ -214,10 +217,13 @@ class WatchlistIndex:
     _vuntil: npt.NDArray[np.int32]
     _list: npt.NDArray[np.int8]
     _post_name: npt.NDArray[np.int32]
-    _post_key: npt.NDArray[np.int64]
+    _ps_slot: npt.NDArray[np.int16]
+    _ps_start: npt.NDArray[np.int64]
+    _tok_ps: npt.NDArray[np.int64]
     _vocab_len: npt.NDArray[np.int16]
-    _del_hash: npt.NDArray[np.int64]
+    _del_hash: npt.NDArray[np.uint32]
     _del_tok: npt.NDArray[np.int32]
+    _del_table: npt.NDArray[np.int32]
     _doc_hash: npt.NDArray[np.int64]
     _doc_entry: npt.NDArray[np.int32]
 
@@ -308,19 +314,35 @@ class WatchlistIndex:
         self._post_name = pname[order]
         # One sorted int64 key per posting, (token, birth-year slot): any set of (token, year) slices
         # is then found with a single vectorised searchsorted.
-        self._post_key = ptok[order].astype(np.int64) * _YEAR_SLOTS + _year_slot(pyear[order])
+        # The postings fall into runs of one (token, birth-year slot). ``_tok_ps[t]`` is the first run
+        # of token t, ``_ps_slot`` the slot of each run, ``_ps_start`` where each run starts: a query
+        # reaches any (token, year) slice by plain indexing, with no binary search.
+        stok = ptok[order].astype(np.int64)
+        sslot = _year_slot(pyear[order])
+        pkey = stok * _YEAR_SLOTS + sslot
+        run_start: IntArray = np.flatnonzero(np.concatenate(([True], pkey[1:] != pkey[:-1]))).astype(np.int64)
+        run_start = run_start[: len(pkey)]  # no postings at all: no runs
+        self._ps_slot = sslot[run_start].astype(np.int16)
+        self._ps_start = np.append(run_start, len(pkey)).astype(np.int64)
+        self._tok_ps = np.searchsorted(stok[run_start], np.arange(len(vocab) + 1)).astype(np.int64)
         self._vocab_len = np.fromiter((len(t) for t in vocab), dtype=np.int16, count=len(vocab))
         # Symmetric-deletion neighbourhood of the vocabulary, as sorted hashes -> token ids.
-        del_hash = array("q")
+        # CRC-32 alone (4 bytes a key) is enough here: a collision only adds a token that the OSA check drops.
+        del_hash = array("I")
         del_tok = array("i")
         for token, tid in vocab.items():
             for w in deletions(token, cfg.max_edits(len(token))):
-                del_hash.append(stable_hash(w))
+                del_hash.append(zlib.crc32(w.encode()))
                 del_tok.append(tid)
-        dh = np.frombuffer(del_hash, dtype=np.int64)
+        dh = np.frombuffer(del_hash, dtype=np.uint32)
         order = np.argsort(dh, kind="stable")
         self._del_hash = dh[order]
         self._del_tok = np.frombuffer(del_tok, dtype=np.int32)[order]
+        # Bucket table over the top bits of the hash (about one key a bucket): a look-up reads two
+        # table cells and a bucket or two instead of ~24 cache-missing steps of a binary search.
+        bits = min(max(len(dh).bit_length() - 1, 4), 24)
+        edges = np.arange(2**bits + 1, dtype=np.uint64) << np.uint64(32 - bits)
+        self._del_table = np.searchsorted(self._del_hash, edges).astype(np.int32)
         dochash = np.frombuffer(doc_hash, dtype=np.int64)
         order = np.argsort(dochash, kind="stable")
         self._doc_hash = dochash[order]
@@ -437,10 +459,13 @@ class WatchlistIndex:
         """Vocabulary ids of listed tokens within the allowed number of errors of ``token``."""
         cfg = self.config
         k = cfg.max_edits(len(token))
-        keys = np.fromiter((stable_hash(w) for w in deletions(token, k)), dtype=np.int64)
-        lo = np.searchsorted(self._del_hash, keys, "left")
-        hi = np.searchsorted(self._del_hash, keys, "right")
-        tids = np.unique(self._del_tok[_ranges(lo, hi)])
+        keys = np.fromiter((zlib.crc32(w.encode()) for w in deletions(token, k)), dtype=np.uint32)
+        bucket = (keys >> np.uint32(32 - (len(self._del_table) - 1).bit_length() + 1)).astype(np.int64)
+        lo = self._del_table[bucket].astype(np.int64)
+        hi = self._del_table[bucket + 1].astype(np.int64)
+        pos = _ranges(lo, hi)
+        pos = pos[self._del_hash[pos] == np.repeat(keys, hi - lo)]
+        tids = np.unique(self._del_tok[pos])
         if not len(tids):
             return []
         words = self._vocab_words(tids)
@@ -462,16 +487,18 @@ class WatchlistIndex:
         tids = np.asarray([t for m in matched for t in m], dtype=np.int64)
         if not len(tids):
             return np.zeros(0, np.int64)
-        base = tids * _YEAR_SLOTS
+        first, last = self._tok_ps[tids], self._tok_ps[tids + 1]
         if year:
+            # Only the query's birth year, plus names listed without a birth date (always candidates).
             slot = int(_year_slot(np.asarray([year]))[0])
-            lo = np.concatenate((base, base + slot))  # unknown birth date on the list: always a candidate
-            hi = np.concatenate((base + 1, base + slot + 1))
-            owner = np.concatenate((owner, owner))
+            runs = _ranges(first, last)
+            owner = np.repeat(owner, last - first)
+            slots = self._ps_slot[runs]
+            keep = (slots == 0) | (slots == slot)
+            runs, owner = runs[keep], owner[keep]
+            lo, hi = self._ps_start[runs], self._ps_start[runs + 1]
         else:
-            lo, hi = base, base + _YEAR_SLOTS
-        lo = np.searchsorted(self._post_key, lo)
-        hi = np.searchsorted(self._post_key, hi)
+            lo, hi = self._ps_start[first], self._ps_start[last]
         names = self._post_name[_ranges(lo, hi)].astype(np.int64)
         owners = np.repeat(owner, hi - lo)
         pairs = np.unique(names * 64 + owners)  # one vote per (name, query token)

@@ -27,8 +27,16 @@ from core.watchlist import (
 from core.wire import canonical_bytes
 from tests.central.watchlist.conftest import GOOD_ROWS, HEADER
 
-BUDI = {"entry_id": "c-001", "list": "pencegahan", "full_name": "BUDI SANTOSO", "birth_date": "1980-05-17",
-        "nationality": "IDN", "sex": "M", "agency": "KPK", "instructions": "tahan dan serahkan ke KPK"}  # fmt: skip
+BUDI = {
+    "entry_id": "c-001",
+    "list": "pencegahan",
+    "full_name": "BUDI SANTOSO",
+    "birth_date": "1980-05-17",
+    "nationality": "IDN",
+    "sex": "M",
+    "agency": "KPK",
+    "instructions": "tahan dan serahkan ke KPK",
+}
 
 
 def audit_rows(service: WatchlistService) -> list[dict[str, object]]:
@@ -44,7 +52,9 @@ def test_every_change_makes_the_next_version(service: WatchlistService) -> None:
     assert service.current_version() == 3
 
 
-def test_a_change_is_audited_with_who_when_before_and_after(service: WatchlistService, clock: ManualClock) -> None:
+def test_a_change_is_audited_with_who_when_before_and_after(
+    service: WatchlistService, clock: ManualClock
+) -> None:
     service.add(BUDI, by="supervisor")
     clock.advance(60)
     service.change("c-001", {"nationality": "MYS"}, by="head-of-office")
@@ -104,7 +114,9 @@ def test_a_good_import_is_one_version_and_a_repeat_changes_nothing(service: Watc
 
 def test_import_with_replace_removes_entries_missing_from_the_file(service: WatchlistService) -> None:
     service.import_csv(io.StringIO(HEADER + GOOD_ROWS), by="supervisor")
-    result = service.import_csv(io.StringIO(HEADER + GOOD_ROWS.splitlines(True)[0]), by="supervisor", replace=True)
+    result = service.import_csv(
+        io.StringIO(HEADER + GOOD_ROWS.splitlines(True)[0]), by="supervisor", replace=True
+    )
     assert (result.removed, result.unchanged) == (2, 1)
     assert [e.entry_id for e in service.entries()] == ["c-001"]
 
@@ -172,7 +184,9 @@ def test_a_gate_behind_for_longer_than_the_grace_is_flagged_stale(
 ) -> None:
     central.store.add_device("gate-01", kind="gate", site="cgk", now=clock.now())
     service.add(BUDI, by="supervisor")
-    central.store.update_device_status(DeviceStatus("gate-01", clock.now(), online=True, watchlist_version="1"))
+    central.store.update_device_status(
+        DeviceStatus("gate-01", clock.now(), online=True, watchlist_version="1")
+    )
     clock.advance(60)
     service.change("c-001", {"sex": "X"}, by="supervisor")
     clock.advance(service.stale_after.total_seconds() - 1)
@@ -189,7 +203,9 @@ def test_a_gate_on_the_current_version_is_not_stale(
 ) -> None:
     central.store.add_device("gate-01", kind="gate", site="cgk", now=clock.now())
     service.add(BUDI, by="supervisor")
-    central.store.update_device_status(DeviceStatus("gate-01", clock.now(), online=True, watchlist_version="1"))
+    central.store.update_device_status(
+        DeviceStatus("gate-01", clock.now(), online=True, watchlist_version="1")
+    )
     clock.advance(timedelta(days=3).total_seconds())
     (state,) = service.device_states()
     assert (state.version, state.behind, state.stale) == (1, 0, False)
@@ -217,7 +233,9 @@ def test_the_cekal_checker_follows_new_versions(service: WatchlistService) -> No
 
 def test_the_cekal_checker_calls_a_transliterated_name_mirip(service: WatchlistService) -> None:
     service.add({**BUDI, "entry_id": "c-020", "full_name": "MUHAMMAD RIZKI", "birth_date": "1985"}, by="sup")
-    hits = IndexCekalChecker(service).check({"name": "Mohammed Rizky", "birth_date": "1985-03-04"}, date(2026, 1, 1))
+    hits = IndexCekalChecker(service).check(
+        {"name": "Mohammed Rizky", "birth_date": "1985-03-04"}, date(2026, 1, 1)
+    )
     assert [(h.entry_id, h.verdict) for h in hits] == [("c-020", "mirip")]
 
 

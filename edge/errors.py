@@ -29,3 +29,7 @@ class WatchlistCacheError(EdgeError, ValueError):
 
 class EnrolmentError(EdgeError, LookupError):
     """No enrolment record could be had from central or the local cache."""
+
+
+class WatchlistFetchError(EdgeError, OSError):
+    """A watch-list file could not be fetched or does not match its announced size and hash."""

@@ -52,6 +52,8 @@ class EventPublisher:
         self.replay_interval_s = replay_interval_s
         self.batch_size = batch_size
         self.when_ack_refused: Callable[[bytes, Exception], None] | None = None
+        # Called after the outbox commit and before the publish (tests use it to kill the process there).
+        self.after_store: Callable[[OutboxEntry], None] | None = None
         self._lock = threading.Lock()
         self._replaying = False
         self._cursor = 0
@@ -75,6 +77,8 @@ class EventPublisher:
         service rather than drop the event.
         """
         entry = self.outbox.append(topic, payload, event_id=event_id)
+        if self.after_store is not None:
+            self.after_store(entry)
         with self._lock:
             if self._replaying or not self.link.is_connected:
                 return entry

@@ -62,6 +62,13 @@ CASE_SOP = {
 }
 
 
+FACE_FRAMES = 5  # frames read per capture: enough for one good frame, well inside the 20 s standard
+FACE_BUDGET_S = 10.0  # half of SOP-003-A01 step 10's 20 s; the fingerprint needs the rest
+
+# The enrolled face template of a document (chip portrait or central's enrolment), if there is one.
+FaceReference = Callable[["PassportData"], Any]
+
+
 class Devices:
     """What the station needs of a ``hal.board.Board``: any of these may be ``None``."""
 
@@ -86,6 +93,8 @@ class Inspection:
     permit_valid: bool | None = None
     overstay: Overstay | None = None
     face_captured: bool = False
+    # What the face step found: quality, and the verification against the enrolled template or "recorded".
+    face: dict[str, Any] | None = None
     fingerprint_captured: bool = False
     flight_code: str = ""
     outcome: str = ""  # "stamped" or "referred:<reason>"
@@ -126,6 +135,7 @@ class Inspection:
                 "refer_to_supervisor": self.overstay.refer_to_supervisor,
             },
             "face_captured": self.face_captured,
+            "face": self.face,
             "fingerprint_captured": self.fingerprint_captured,
             "flight_code": self.flight_code,
             "outcome": self.outcome,
@@ -151,7 +161,15 @@ class CounterStation:
         tariffs: Tariffs,
         devices: Devices | None = None,
         today: Callable[[], date] | None = None,
+        face_pipeline: Any = None,
+        face_reference: FaceReference | None = None,
+        watchlist: Any = None,
     ) -> None:
+        """``face_pipeline``: a ``models.FacePipeline`` (quality, best frame, verification); without one
+        the camera frame is only taken. ``face_reference(passport)`` gives the enrolled
+        ``models.FaceTemplate`` to verify against, or ``None`` (the capture is then recorded).
+        ``watchlist``: an ``edge.watchlist_cache.WatchlistCache``; when given, every screen uses the
+        version it holds at that moment (central's announcements update it), not ``index``."""
         self.device_id = device_id
         self.site = site
         self.clock = clock
@@ -163,6 +181,9 @@ class CounterStation:
         self.tariffs = tariffs
         self.devices = devices or Devices()
         self.today = today or (lambda: clock.now().date())
+        self.face_pipeline = face_pipeline
+        self.face_reference = face_reference
+        self.watchlist = watchlist
         self.inspections: dict[str, Inspection] = {}
         self._lock = threading.RLock()
         self.event_topic = topic_for(site, DeviceKind.COUNTER, device_id, Channel.EVENT)
@@ -218,15 +239,24 @@ class CounterStation:
         inspection.steps.stop(Step.VALIDITY)
         # SOP-003-A01 steps 5 and main 1(b): the list check and the last movement within 5 s.
         inspection.steps.start(Step.LIST_CHECK)
-        inspection.screening = screen(
-            self.index, passport, inspection.direction, today, list_version=self.list_version
-        )
+        index, version = self.current_list()
+        inspection.screening = screen(index, passport, inspection.direction, today, list_version=version)
         self._last_movement(inspection)
         inspection.steps.stop(Step.LIST_CHECK)
         hit = inspection.screening.best
         if hit is not None:
             self._raise_cekal_alarm(inspection)
         return inspection
+
+    def current_list(self) -> tuple[WatchlistIndex, int | None]:
+        """The index and version to screen with: the cache's newest verified version, else the snapshot."""
+        cache = self.watchlist
+        if cache is not None and cache.index is not None:
+            index: WatchlistIndex = cache.index
+            version: int | None = cache.version
+            self.list_version = version
+            return index, version
+        return self.index, self.list_version
 
     def _last_movement(self, inspection: Inspection) -> None:
         assert inspection.passport is not None
@@ -252,13 +282,17 @@ class CounterStation:
         return inspection
 
     def capture_biometrics(self, inspection: Inspection) -> Inspection:
-        """SOP-003-A01 step 10 (20 s): the face photo and a fingerprint from the station's devices."""
+        """SOP-003-A01 step 10 (20 s): the face photo and a fingerprint from the station's devices.
+
+        With a face pipeline the best of a few frames is kept (quality first), then verified against
+        the enrolled template when there is one; otherwise the capture is recorded. A frame with no
+        face raises ``ManualEntryError`` telling the officer what to ask of the passenger.
+        """
         self._open(inspection)
         inspection.steps.start(Step.BIOMETRICS)
         try:
             if self.devices.camera is not None:
-                self.devices.camera.capture()
-                inspection.face_captured = True
+                self._face(inspection)
             if self.devices.fingerprint is not None:
                 self.devices.fingerprint.capture_image()
                 self.devices.fingerprint.image_to_template(1)
@@ -266,6 +300,36 @@ class CounterStation:
         finally:
             inspection.steps.stop(Step.BIOMETRICS)
         return inspection
+
+    def _face(self, inspection: Inspection) -> None:
+        camera = self.devices.camera
+        pipeline = self.face_pipeline
+        if pipeline is None:
+            camera.capture()
+            inspection.face_captured = True
+            inspection.face = {"mode": "recorded", "quality": None}
+            return
+        from models.errors import NoFaceError
+
+        frames = (camera.capture() for _ in range(FACE_FRAMES))
+        try:
+            best = pipeline.best_frame(frames, clock=self.clock, budget_s=FACE_BUDGET_S, stop_when_ok=True)
+        except NoFaceError as exc:
+            inspection.notes.append("no_face")
+            raise ManualEntryError(
+                "the camera saw no face; ask the passenger to face the camera, uncovered, and capture again"
+            ) from exc
+        face: dict[str, Any] = {"mode": "recorded", "quality": best.quality.to_dict()}
+        reference = None
+        if self.face_reference is not None and inspection.passport is not None:
+            reference = self.face_reference(inspection.passport)
+        if reference is not None:
+            probe = pipeline.embed(best.frame, best.detection)
+            score = float(pipeline.compare(probe, reference))
+            threshold = float(pipeline.config.match_threshold)
+            face.update(mode="verified", score=round(score, 4), threshold=threshold, match=score >= threshold)
+        inspection.face = face
+        inspection.face_captured = True
 
     def record_flight(self, inspection: Inspection, code: str) -> Inspection:
         """SOP-003-A01 step 11: the flight code from the boarding pass (1 min; 5 s for PMI)."""
@@ -325,6 +389,8 @@ class CounterStation:
             and not (inspection.face_captured or inspection.fingerprint_captured)
         ):
             out.append("biometrics are not captured")
+        if inspection.face is not None and inspection.face.get("match") is False:
+            out.append("the face does not match the enrolled template (refer the passenger)")
         if not inspection.flight_code:
             out.append("the flight code is not entered")
         return out
@@ -441,7 +507,7 @@ class CounterStation:
                 face=steps.millis(Step.BIOMETRICS),
                 total=steps.millis(*Step),
             ),
-            watchlist_version=self.list_version,
+            watchlist_version=inspection.screening.list_version if inspection.screening else None,
             cekal_entry_id=hit.entry_id if hit else None,
             face_attempts=1 if inspection.face_captured else 0,
             fingerprint_attempts=1 if inspection.fingerprint_captured else 0,

@@ -78,6 +78,11 @@ def create_app(station: CounterStation) -> FastAPI:
             "list_version": station.list_version,
         }
 
+    @app.get("/api/report")
+    def report() -> dict[str, Any]:
+        """Every inspection's step times against the SOP standards (the per-step time report)."""
+        return step_report(station)
+
     @app.post("/api/sync")
     def sync() -> dict[str, int]:
         return {"opened": station.sync()}
@@ -140,3 +145,22 @@ def _view(station: CounterStation, inspection_id: str) -> dict[str, Any]:
     view = inspection.to_dict()
     view["blockers"] = [] if inspection.is_closed else station.stamp_blockers(inspection)
     return view
+
+
+def step_report(station: CounterStation) -> dict[str, Any]:
+    """Per inspection, each timed step beside its SOP standard; and the steps that ran over."""
+    inspections = []
+    late: list[dict[str, Any]] = []
+    for inspection in list(station.inspections.values()):
+        steps = [t.to_dict() for t in inspection.steps.times.values()]
+        inspections.append(
+            {
+                "inspection_id": inspection.inspection_id,
+                "direction": inspection.direction.value,
+                "pmi": inspection.pmi,
+                "outcome": inspection.outcome,
+                "steps": steps,
+            }
+        )
+        late += [{"inspection_id": inspection.inspection_id, **s} for s in steps if not s["within"]]
+    return {"device_id": station.device_id, "inspections": inspections, "over_standard": late}

@@ -65,6 +65,13 @@ function render(view) {
       o.refer_to_supervisor ? t("lebih dari 60 hari: rujuk ke supervisor", "over 60 days: refer to the supervisor")
                             : `${t("biaya", "fee")} ${o.currency} ${o.fee.toLocaleString("id-ID")}`}</p>`);
   }
+  if (view.face) {
+    const f = view.face;
+    const q = f.quality ? (f.quality.ok ? t("kualitas baik", "good quality") : `${t("kualitas kurang", "poor quality")} (${esc(f.quality.failures.join(", "))})`) : "";
+    rows.push(`<p id="face-result">${t("Wajah", "Face")}: ${f.mode === "verified"
+      ? (f.match ? `<span class="ok">${t("cocok", "match")} ${f.score}</span>` : `<span class="late">${t("tidak cocok", "no match")} ${f.score}</span>`)
+      : t("direkam (tidak ada templat terdaftar)", "recorded (no enrolled template)")} · ${q}</p>`);
+  }
   if (view.cases.length) {
     rows.push(`<ul id="cases">` + view.cases.map((c) => `<li>${esc(c.sop_id)} · ${esc(c.application_no || c.status)} · ${esc(c.status)}${
       c.amount != null ? ` · ${t("tagihan", "billed")} ${c.amount.toLocaleString("id-ID")}` : ""}</li>`).join("") + "</ul>");

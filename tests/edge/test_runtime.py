@@ -1,0 +1,163 @@
+"""The gate runtime on the emulated board, time advanced by hand: SOP-003-A08 passages end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from core import wire
+from tests.edge.rig import FACES, FINGER, Rig, cekal_entry, passport
+
+
+@pytest.fixture
+def rig(tmp_path: Path) -> Iterator[Rig]:
+    gate = Rig(tmp_path, watchlist=[])
+    yield gate
+    gate.close()
+
+
+def test_the_gate_starts_inviting_a_passport_with_both_doors_shut(rig: Rig) -> None:
+    assert rig.flow.state == "awaiting_document"
+    assert rig.runtime.board.display is not None
+    assert rig.runtime.board.display.current is not None
+    assert rig.runtime.board.display.current.key == "scan_passport"
+    status = rig.runtime.status()
+    assert (status.entry_door, status.exit_door) == (wire.DoorState.LOCKED, wire.DoorState.LOCKED)
+
+
+def test_a_whole_passage_opens_the_exit_door_and_records_the_crossing(rig: Rig) -> None:
+    rig.present()
+    rig.advance(1.2)
+    assert rig.runtime.board.doors["entry"].is_open
+    rig.far.fingerprint.place_finger(FINGER)
+    rig.far.camera.present(FACES / "person_a_2.jpg")
+    walker = rig.walk_in_and_stop()
+    rig.advance(3.0)
+    assert rig.flow.state == "exiting"
+    assert rig.runtime.board.doors["exit"].is_open and rig.runtime.board.doors["entry"].is_closed
+    walker.stopped = False
+    rig.advance(4.0)
+    assert rig.flow.state == "awaiting_document"
+    [crossing] = rig.messages(wire.CrossingRecord)
+    assert crossing.outcome is wire.CrossingOutcome.CROSSED
+    assert crossing.document is not None and crossing.document.document_number == "X1234567"
+    assert crossing.scores.face is not None and crossing.scores.fingerprint is not None
+    assert wire.is_event_id(crossing.session_id) and crossing.watchlist_version == 1
+
+
+def test_every_event_is_written_to_the_outbox_on_the_gate_topic(rig: Rig) -> None:
+    rig.present()
+    rig.advance(1.2)
+    assert {e.topic for e in rig.runtime.outbox.pending()} == {"imigrasi/v1/cgk/gate/gate-01/event"}
+    doors = rig.messages(wire.DoorEvent)
+    assert (wire.Door.ENTRY, wire.DoorState.OPENED) in [(d.door, d.state) for d in doors]
+
+
+def test_another_persons_face_asks_the_supervisor_for_a_retry(rig: Rig) -> None:
+    rig.present()
+    rig.advance(1.2)
+    rig.far.fingerprint.place_finger(FINGER)
+    rig.far.camera.present(FACES / "impostor_1.jpg")
+    rig.walk_in_and_stop()
+    rig.advance(3.0)
+    assert rig.flow.state == "awaiting_face_retry"
+    [request] = rig.messages(wire.BiometricRetryRequest)
+    assert request.modality is wire.Modality.FACE and request.attempt == 1
+    assert request.score is not None and request.threshold is not None and request.score < request.threshold
+    assert rig.runtime.board.doors["exit"].is_closed
+
+
+def test_a_wrong_finger_asks_the_supervisor_for_a_retry(rig: Rig) -> None:
+    rig.present()
+    rig.advance(1.2)
+    rig.far.fingerprint.place_finger("someone-else")
+    rig.walk_in_and_stop()
+    rig.advance(3.0)
+    assert rig.flow.state == "awaiting_fingerprint_retry"
+    [request] = rig.messages(wire.BiometricRetryRequest)
+    assert request.modality is wire.Modality.FINGERPRINT
+
+
+def test_an_expired_passport_keeps_the_entry_shut_and_is_recorded(rig: Rig) -> None:
+
+    rig.present(passport(expiry=date(2020, 1, 1)))
+    assert rig.flow.state == "document_rejected"
+    rig.advance(1.2)
+    assert rig.runtime.board.doors["entry"].is_closed
+    [record] = rig.messages(wire.CrossingRecord)
+    assert (record.outcome, record.reason) == (wire.CrossingOutcome.REJECTED_DOCUMENT, "expired")
+
+
+def test_without_an_enrolment_record_the_passenger_goes_to_the_counter(tmp_path: Path) -> None:
+    gate = Rig(tmp_path, enrolled=False)
+    try:
+        gate.present()
+        gate.advance(1.2)
+        gate.walk_in_and_stop()
+        gate.advance(2.0)
+        assert gate.flow.state == "releasing_to_counter"
+        assert gate.runtime.board.doors["exit"].is_closed
+        [crossing] = gate.messages(wire.CrossingRecord)
+        assert (crossing.outcome, crossing.reason) == (wire.CrossingOutcome.REDIRECTED, "no_enrolment_record")
+    finally:
+        gate.close()
+
+
+def test_a_fire_alarm_opens_both_doors_from_any_state(rig: Rig) -> None:
+    rig.present()
+    rig.advance(1.2)
+    rig.walk_in_and_stop()
+    rig.advance(0.5)
+    rig.far.fire_contact.raise_alarm()
+    rig.advance(1.0)  # (c): both open within 1 s of the signal (emulated leaves travel 0.6 s)
+    doors = rig.runtime.board.doors
+    assert rig.flow.state == "fire_mode"
+    assert doors["entry"].is_open and doors["exit"].is_open
+    assert any(a.kind is wire.AlarmKind.FIRE and not a.cleared for a in rig.messages(wire.Alarm))
+    rig.far.fire_contact.clear()
+    rig.advance(0.1)
+    assert rig.flow.state != "fire_mode"
+
+
+def test_cekal_identik_is_held_inside_with_the_entry_locked(tmp_path: Path) -> None:
+    gate = Rig(tmp_path, watchlist=[cekal_entry()])
+    try:
+        gate.present()
+        gate.advance(1.2)
+        gate.walk_in_and_stop()
+        gate.advance(2.0)
+        assert gate.flow.state == "held_cekal"
+        doors = gate.runtime.board.doors
+        assert doors["entry"].is_locked and doors["exit"].is_closed
+        [alarm] = [a for a in gate.messages(wire.Alarm) if a.kind is wire.AlarmKind.CEKAL_IDENTIK]
+        assert alarm.severity is wire.Severity.CRITICAL
+        assert (alarm.watchlist_entry_id, alarm.instructions) == (
+            "CK-1",
+            "hold and hand over to the KPK liaison",
+        )
+        gate.advance(120.0)  # no timer releases a watch-list subject
+        assert gate.flow.state == "held_cekal"
+    finally:
+        gate.close()
+
+
+def test_the_status_names_doors_outbox_depth_and_watchlist(rig: Rig) -> None:
+    rig.present()
+    status = rig.runtime.status()
+    assert status.lane_state == "admitting" and status.in_service
+    assert status.outbox_depth == rig.runtime.outbox.depth() > 0
+    assert status.watchlist_version == 1 and status.watchlist_age_s == pytest.approx(3600.0)
+    assert status.software_version
+
+
+def test_the_ledger_lists_every_event_id_written(tmp_path: Path) -> None:
+    gate = Rig(tmp_path, gate={"id": "gate-01", "site": "cgk", "ledger": "ledger.txt"})
+    try:
+        gate.present(passport(expiry=date(2020, 1, 1)))
+        ids = (tmp_path / "ledger.txt").read_text().split()
+        assert ids and ids == [e.event_id for e in gate.runtime.outbox.pending()]
+    finally:
+        gate.close()

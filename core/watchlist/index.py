@@ -42,6 +42,7 @@ _NO_END = np.iinfo(np.int32).max
 _DATE_KINDS = ("exact", "swapped", "partial", "unknown", "differs")
 _FEATURE_KINDS = ("agree", "unknown", "differs")
 IntArray = npt.NDArray[np.int64]
+_SKIP_POSTINGS = 2048  # a query token with more postings than this is not read, only checked (see below)
 _YEAR_SLOTS = 512  # slot 0: birth date unknown; slot y-1799 for years 1800..2200
 
 
@@ -98,6 +99,10 @@ _ARRAYS = (
     "_ps_slot",
     "_ps_start",
     "_tok_ps",
+    "_name_tok_start",
+    "_name_toks",
+    "_single_start",
+    "_single_names",
     "_vocab_len",
     "_del_hash",
     "_del_tok",
@@ -220,6 +225,10 @@ class WatchlistIndex:
     _ps_slot: npt.NDArray[np.int16]
     _ps_start: npt.NDArray[np.int64]
     _tok_ps: npt.NDArray[np.int64]
+    _name_tok_start: npt.NDArray[np.int64]
+    _name_toks: npt.NDArray[np.int32]
+    _single_start: npt.NDArray[np.int64]
+    _single_names: npt.NDArray[np.int32]
     _vocab_len: npt.NDArray[np.int16]
     _del_hash: npt.NDArray[np.uint32]
     _del_tok: npt.NDArray[np.int32]
@@ -310,6 +319,15 @@ class WatchlistIndex:
         ptok = np.frombuffer(post_tok, dtype=np.int32)
         pname = np.frombuffer(post_name, dtype=np.int32)
         pyear = self._year[self._name_entry[pname]] if len(pname) else np.zeros(0, np.int16)
+        # Forward index (name -> its token ids): postings were appended name by name.
+        self._name_toks = ptok
+        self._name_tok_start = np.searchsorted(pname, np.arange(len(names) + 1)).astype(np.int64)
+        # Names of a single token, by token: the only names one common query token can make candidates.
+        single = np.flatnonzero(self._name_ntok == 1)
+        single_tok = ptok[self._name_tok_start[single]] if len(single) else np.zeros(0, np.int32)
+        sorder = np.argsort(single_tok, kind="stable")
+        self._single_names = single[sorder].astype(np.int32)
+        self._single_start = np.searchsorted(single_tok[sorder], np.arange(len(vocab) + 1)).astype(np.int64)
         order = np.lexsort((pname, pyear, ptok))
         self._post_name = pname[order]
         # One sorted int64 key per posting, (token, birth-year slot): any set of (token, year) slices
@@ -499,17 +517,60 @@ class WatchlistIndex:
             lo, hi = self._ps_start[runs], self._ps_start[runs + 1]
         else:
             lo, hi = self._ps_start[first], self._ps_start[last]
+        k = len(tokens)
+        # A name of two or more tokens needs votes from two query tokens, so at least one vote comes
+        # from a token other than the most common one. The postings of a very common token
+        # ("MUHAMMAD" with no birth year: tens of thousands) are then not read at all: the names found
+        # through the other tokens are checked for it in the forward index, and single-token names
+        # come from their own small table. Same candidates, a fraction of the work.
+        skip = -1
+        if k >= 2:
+            sizes = np.bincount(owner, weights=hi - lo, minlength=k)
+            c = int(np.argmax(sizes))
+            n_tids_c = len(matched[c])
+            if sizes[c] > max(_SKIP_POSTINGS, self.config.rare_posting * n_tids_c):
+                skip = c
+        if skip >= 0:
+            read = owner != skip
+            lo, hi, owner = lo[read], hi[read], owner[read]
         names = self._post_name[_ranges(lo, hi)].astype(np.int64)
         owners = np.repeat(owner, hi - lo)
-        pairs = np.unique(names * 64 + owners)  # one vote per (name, query token)
+        pairs = np.unique(names * 64 + owners)  # one vote per (name, query token), sorted by name
         names, owners = pairs // 64, pairs % 64
-        ids, counts = np.unique(names, return_counts=True)
-        need = np.minimum(min(2, len(tokens)), self._name_ntok[ids])
+        if len(names):
+            edge = np.flatnonzero(np.concatenate(([True], names[1:] != names[:-1])))
+            ids = names[edge]
+            counts = np.diff(np.append(edge, len(names)))
+        else:
+            ids = counts = names
+        if skip >= 0:
+            common = np.asarray(matched[skip], dtype=np.int64)
+            counts = counts + self._names_holding(ids, common)
+        need = np.minimum(min(2, k), self._name_ntok[ids])
         out: IntArray = ids[counts >= need]
-        per_token = np.bincount(owners, minlength=len(tokens))
+        per_token = np.bincount(owners, minlength=k)
+        if skip >= 0:
+            per_token[skip] = self.config.rare_posting + 1  # common by construction, never rare
+            common = np.asarray(matched[skip], dtype=np.int64)
+            singles = self._single_names[
+                _ranges(self._single_start[common], self._single_start[common + 1])
+            ].astype(np.int64)
+            if year and len(singles):
+                sy = self._year[self._name_entry[singles]]
+                singles = singles[(sy == year) | (sy == 0)]
+            out = np.union1d(out, singles)
         rare = np.flatnonzero(per_token <= self.config.rare_posting)
         if len(rare):
             out = np.union1d(out, names[np.isin(owners, rare)])
+        return out
+
+    def _names_holding(self, name_ids: IntArray, tids: IntArray) -> IntArray:
+        """1 for each name holding any of ``tids``, else 0 (read from the forward index)."""
+        lo, hi = self._name_tok_start[name_ids], self._name_tok_start[name_ids + 1]
+        pos = _ranges(lo, hi)
+        found = np.isin(self._name_toks[pos], tids)
+        which = np.repeat(np.arange(len(name_ids), dtype=np.int64), hi - lo)
+        out: IntArray = (np.bincount(which[found], minlength=len(name_ids)) > 0).astype(np.int64)
         return out
 
     def _document_entries(self, number: str) -> IntArray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from core.clock import ManualClock
 from core.documents import render_mrz
 from counter.station import CounterStation
 from counter.web import create_app
@@ -45,3 +46,18 @@ def test_stamping_too_early_answers_409_with_what_is_missing(station: CounterSta
     view = client.post("/api/inspections", json={"direction": "arrival"}).json()
     answer = client.post(f"/api/inspections/{view['inspection_id']}/stamp")
     assert answer.status_code == 409 and "passport is not read" in answer.json()["error"]["message"]
+
+
+def test_the_report_lists_each_step_beside_its_sop_standard_and_the_steps_over_it(
+    station: CounterStation, clock: ManualClock
+) -> None:
+    with_reader(station, render_mrz(passport(), "TD3"))
+    client = TestClient(create_app(station))
+    view = client.post("/api/inspections", json={"direction": "arrival"}).json()
+    clock.advance(4)  # the officer takes 4 s to receive the documents: the standard is 3 s
+    client.post(f"/api/inspections/{view['inspection_id']}/scan")
+    report = client.get("/api/report").json()
+    [inspection] = report["inspections"]
+    receive = next(s for s in inspection["steps"] if s["step"] == "receive")
+    assert (receive["seconds"], receive["standard_s"], receive["within"]) == (4.0, 3.0, False)
+    assert [s["step"] for s in report["over_standard"]] == ["receive"]

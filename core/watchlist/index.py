@@ -123,14 +123,14 @@ class _Packed(Sequence[Any]):
     """Items kept as one byte blob plus offsets and decoded only when read: a loaded index holds a
     million entries in a few hundred MiB and is ready at once, because a query decodes only its hits."""
 
-    def __init__(self, blob: memoryview, offsets: npt.NDArray[np.int64]) -> None:
+    def __init__(self, blob: memoryview | bytes, offsets: npt.NDArray[np.int64]) -> None:
         self._blob = blob
         self._offsets = offsets.tolist()  # Python ints: indexing a list is faster than numpy scalars
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def _decode(self, raw: bytes) -> Any:
+    def _decode(self, raw: bytes | memoryview) -> Any:
         raise NotImplementedError
 
     @overload
@@ -144,16 +144,16 @@ class _Packed(Sequence[Any]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(f"index {i} out of range 0..{len(self) - 1}")
-        return self._decode(bytes(self._blob[self._offsets[i] : self._offsets[i + 1]]))
+        return self._decode(self._blob[self._offsets[i] : self._offsets[i + 1]])
 
 
 class _PackedStrings(_Packed):
-    def _decode(self, raw: bytes) -> str:
-        return raw.decode()
+    def _decode(self, raw: bytes | memoryview) -> str:
+        return bytes(raw).decode() if isinstance(raw, memoryview) else raw.decode()
 
 
 class _PackedEntries(_Packed):
-    def _decode(self, raw: bytes) -> WatchlistEntry:
+    def _decode(self, raw: bytes | memoryview) -> WatchlistEntry:
         return unpack_entry(msgpack.unpackb(raw, raw=False))
 
 
@@ -167,16 +167,27 @@ class NameMatch:
     unmatched_listed: tuple[str, ...]
 
 
-def name_similarity(query: Sequence[str], listed: Sequence[str], config: MatchConfig) -> NameMatch:
+def name_similarity(
+    query: Sequence[str],
+    listed: Sequence[str],
+    config: MatchConfig,
+    pair_sims: dict[tuple[str, str], float] | None = None,
+) -> NameMatch:
     """Align canonical tokens greedily by OSA similarity (order-free) and measure the covered letters.
 
     The covered share of the shorter name counts most; the longer name's share counts
     ``partial_name_weight``, so a missing or extra name part costs a little but does not hide a hit.
+    ``pair_sims`` may hold the token-pair similarities computed in one batch (``score_candidates``).
     """
     if not query or not listed:
         return NameMatch(0.0, (), tuple(query), tuple(listed))
+    if pair_sims is None:
+        sims = [OSA.normalized_similarity(a, b) for a in query for b in listed]
+    else:
+        sims = [pair_sims[a, b] for a in query for b in listed]
+    n = len(listed)
     scored = sorted(
-        ((OSA.normalized_similarity(a, b), a, b) for a in query for b in listed),
+        ((sims[i * n + j], a, b) for i, a in enumerate(query) for j, b in enumerate(listed)),
         key=lambda x: -x[0],
     )
     used_q: set[str] = set()
@@ -440,7 +451,8 @@ class WatchlistIndex:
             self._sex_code = {str(k): int(v) for k, v in header["sex_code"].items()}
             for name in _ARRAYS:
                 setattr(self, name, arrays[name])
-            self._names = _PackedStrings(arrays["names_blob"].data, arrays["names_off"])
+            # One copy of the names (tens of MiB) as bytes: slicing bytes is cheaper on every candidate.
+            self._names = _PackedStrings(arrays["names_blob"].tobytes(), arrays["names_off"])
             # The vocabulary is small (one string per distinct token) and read on every query.
             vocab = _PackedStrings(arrays["vocab_blob"].data, arrays["vocab_off"])
             self._vocab_tokens = [vocab[i] for i in range(len(vocab))]
@@ -535,7 +547,9 @@ class WatchlistIndex:
             lo, hi, owner = lo[read], hi[read], owner[read]
         names = self._post_name[_ranges(lo, hi)].astype(np.int64)
         owners = np.repeat(owner, hi - lo)
-        pairs = np.unique(names * 64 + owners)  # one vote per (name, query token), sorted by name
+        pairs = np.sort(names * 64 + owners)  # one vote per (name, query token), sorted by name
+        if len(pairs):
+            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
         names, owners = pairs // 64, pairs % 64
         if len(names):
             edge = np.flatnonzero(np.concatenate(([True], names[1:] != names[:-1])))
@@ -665,13 +679,15 @@ class WatchlistIndex:
         best: dict[int, tuple[float, float, int, NameMatch]] = {}
         # Common names recur among the candidates of a million-entry list: align each distinct
         # listed name once per query.
+        kept = np.flatnonzero(keep).tolist()
+        listed_names = [self._names[int(name_ids[i])] for i in kept]
+        pair_sims = self._pair_similarities(qtokens, listed_names)
         aligned: dict[str, NameMatch] = {}
-        for i in np.flatnonzero(keep).tolist():
-            nid, eid = int(name_ids[i]), int(eids[i])
-            listed = self._names[nid]
+        for i, listed in zip(kept, listed_names, strict=True):
+            eid = int(eids[i])
             nm = aligned.get(listed)
             if nm is None:
-                nm = aligned[listed] = name_similarity(qtokens, listed.split(), cfg)
+                nm = aligned[listed] = name_similarity(qtokens, listed.split(), cfg, pair_sims)
             score = cfg.weight_name * nm.score + float(rest[i])
             if eid not in best or score > best[eid][0]:
                 best[eid] = (score, float(rest[i]), i, nm)
@@ -700,6 +716,19 @@ class WatchlistIndex:
             hits.append(Hit(entry.entry_id, round(score, 4), verdict, why, entry))
         hits.sort(key=lambda h: (h.verdict is not Verdict.IDENTIK, -h.score, h.entry_id))
         return hits
+
+    @staticmethod
+    def _pair_similarities(qtokens: Sequence[str], names: Sequence[str]) -> dict[tuple[str, str], float]:
+        """OSA similarity of every query token with every token of ``names``, in one C call."""
+        listed = list(dict.fromkeys(t for n in dict.fromkeys(names) for t in n.split()))
+        if not qtokens or not listed:
+            return {}
+        matrix = process.cdist(qtokens, listed, scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
+        return {
+            (a, b): v
+            for a, row in zip(qtokens, matrix.tolist(), strict=True)
+            for b, v in zip(listed, row, strict=True)
+        }
 
     def _verdict(
         self, name: float, score: float, date_k: int, nat_k: int, sex_k: int, doc: bool

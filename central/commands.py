@@ -27,6 +27,10 @@ ACTIONS: dict[str, str] = {
 }
 
 
+RESEND_AFTER = 10.0  # seconds without an answer before a command is sent again
+GIVE_UP_AFTER = 300.0  # seconds after which an unanswered command is marked failed
+
+
 class CommandSender(Protocol):
     """Something that delivers a stored command to its device (the MQTT link of the ingest)."""
 
@@ -88,6 +92,33 @@ class Commands:
                 )
         self.bus.publish("command", _public(command))
         return command
+
+    def resend_pending(self, *, min_age: float = RESEND_AFTER, max_age: float = GIVE_UP_AFTER) -> int:
+        """Send unanswered commands again, the *same* message (same id), as docs/protocol.md says: a gate
+        that was offline gets it on return, and one that already did it answers again. Commands older
+        than ``max_age`` seconds are marked failed: the supervisor must decide again."""
+        if self.sender is None:
+            return 0
+        now = self.clock.now()
+        sent = 0
+        for command in self.store.commands(state="pending", limit=1000):
+            age = (now - command["issued_at"]).total_seconds()
+            if age > max_age:
+                row = self.store.answer_command(
+                    command["command_id"],
+                    "failed",
+                    answer=f"no answer from the device in {max_age:.0f} s",
+                    now=now,
+                )
+                if row is not None:
+                    self.bus.publish("command", _public(row))
+            elif age >= min_age:
+                try:
+                    self.sender.send_command(command)
+                    sent += 1
+                except (OSError, RuntimeError, ValueError):
+                    continue  # the next round tries again
+        return sent
 
     def answered(self, command_id: str, *, accepted: bool, detail: str = "") -> Row | None:
         """The device's ack; a repeated ack changes nothing and returns None."""

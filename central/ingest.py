@@ -41,10 +41,12 @@ from central.errors import CentralError
 from central.service import Central
 from central.store import EventRecord, Row, utc
 from central.translate import Translated
+from core.clock import Timer
 from core.wire import Topic
 
 log = logging.getLogger("central.ingest")
 ACK_CHUNK = 500  # event ids per events_ack message (keeps each ack well under the payload cap)
+RESEND_INTERVAL = 5.0  # seconds between looks for unanswered commands
 SESSION_EXPIRY = 3600  # seconds the broker keeps our subscription and queued messages while we restart
 
 
@@ -117,6 +119,7 @@ class Ingest:
         self._stop = threading.Event()
         self._connected = threading.Event()
         self._writer: threading.Thread | None = None
+        self._resend_timer: Timer | None = None
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id or f"central-{uuid.uuid4().hex[:8]}",
@@ -162,7 +165,20 @@ class Ingest:
                 f"the broker at {self.address.host}:{self.address.port} did not accept us in {timeout} s"
             )
         self.central.attach_sender(self)
+        self._schedule_resend()
         return self
+
+    def _schedule_resend(self) -> None:
+        def tick() -> None:
+            if self._stop.is_set():
+                return
+            try:
+                self.central.commands.resend_pending()
+            except Exception:  # a database hiccup must not end the retries
+                log.exception("re-sending unanswered commands failed; trying again later")
+            self._schedule_resend()
+
+        self._resend_timer = self.central.clock.call_later(RESEND_INTERVAL, tick)
 
     def stop(self, drain_timeout: float = 10.0, *, leave_group: bool = False) -> None:
         """Store what has arrived and disconnect. The broker keeps our session (and queues for it) for
@@ -174,6 +190,8 @@ class Ingest:
         while not self._queue.empty() and time.monotonic() < deadline:
             time.sleep(0.01)
         self._stop.set()
+        if self._resend_timer is not None:
+            self._resend_timer.cancel()
         if self._writer is not None:
             self._writer.join(drain_timeout)
         self.client.disconnect()

@@ -175,13 +175,22 @@ class Store:
             for r in new:
                 if r.device_id not in latest or utc(r.occurred_at) >= utc(latest[r.device_id].occurred_at):
                     latest[r.device_id] = r
-            for device_id, r in latest.items():
-                at = utc(r.occurred_at)
+            if latest:
+                # One executemany for every device in the batch (a busy site has hundreds per batch).
                 conn.execute(
                     t.devices.update()
-                    .where(t.devices.c.device_id == device_id)
-                    .where(sa.or_(t.devices.c.last_event_at.is_(None), t.devices.c.last_event_at <= at))
-                    .values(last_event_id=r.event_id, last_event_at=at)
+                    .where(t.devices.c.device_id == sa.bindparam("b_device"))
+                    .where(
+                        sa.or_(
+                            t.devices.c.last_event_at.is_(None),
+                            t.devices.c.last_event_at <= sa.bindparam("b_at"),
+                        )
+                    )
+                    .values(last_event_id=sa.bindparam("b_event"), last_event_at=sa.bindparam("b_at")),
+                    [
+                        {"b_device": device_id, "b_event": r.event_id, "b_at": utc(r.occurred_at)}
+                        for device_id, r in latest.items()
+                    ],
                 )
         return new_ids
 
@@ -518,10 +527,14 @@ class Store:
             raise NotFound(f"no command {command_id!r}")
         return _plain(row)
 
-    def commands(self, *, device_id: str | None = None, limit: int = 100) -> list[Row]:
+    def commands(
+        self, *, device_id: str | None = None, state: str | None = None, limit: int = 100
+    ) -> list[Row]:
         query = sa.select(t.commands)
         if device_id:
             query = query.where(t.commands.c.device_id == device_id)
+        if state:
+            query = query.where(t.commands.c.state == state)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(t.commands.c.issued_at.desc()).limit(limit))
             return [_plain(r) for r in rows]

@@ -11,6 +11,7 @@ from central.ingest import Ingest
 from central.service import Central
 from central.store import Store
 from core import wire
+from core.clock import ManualClock
 from core.wire import Channel
 from emulator.broker import MosquittoBroker
 from tests.central.peer_gate import PeerGate, wait_until
@@ -197,3 +198,25 @@ def test_the_ingest_subscribes_through_the_shared_group(ingest: Ingest) -> None:
     assert all(f.startswith("$share/central/imigrasi/v1/") for f in ingest._filters())
     assert {f.rsplit("/", 1)[-1] for f in ingest._filters()} >= {"event", "status"}
     assert any(f.endswith(Channel.CMD_ACK.value) for f in ingest._filters())
+
+
+def test_an_unanswered_command_is_sent_again_with_the_same_id(
+    mosquitto: MosquittoBroker, sqlite_url: str
+) -> None:
+    clock = ManualClock()
+    central = Central(Store(sqlite_url), clock=clock)
+    devices.add_device(central.store, "gate-01", kind="gate", site="cgk", now=clock.now())
+    consumer = Ingest(central, mosquitto.url, max_delay=0.01).start()
+    silent = PeerGate(mosquitto.host, mosquitto.port, answer_commands=False)
+    try:
+        command = central.commands.issue("gate-01", "out_of_service", by="sari")
+        wait_until(lambda: len(silent.commands) == 1, what="the first delivery")
+        clock.advance(10)  # RESEND_AFTER: the 5 s look finds it too young, the 10 s look sends it
+        wait_until(lambda: len(silent.commands) >= 2, what="the second delivery")
+        assert {c.command_id for c in silent.commands} == {command["command_id"]}
+        clock.advance(300)
+        assert central.store.command(command["command_id"])["state"] == "failed"
+    finally:
+        silent.close()
+        consumer.stop()
+        central.store.close()

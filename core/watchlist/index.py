@@ -19,6 +19,7 @@ before any name comparison), then the name alignment runs in Python on the survi
 from __future__ import annotations
 
 import copy
+import threading
 import zlib
 from array import array
 from collections.abc import Iterable, Sequence
@@ -120,8 +121,8 @@ def _pack_strings(items: Iterable[bytes]) -> tuple[bytes, npt.NDArray[np.int64]]
 
 
 class _Packed(Sequence[Any]):
-    """Items kept as one byte blob plus offsets and decoded only when read: a loaded index holds a
-    million entries in a few hundred MiB and is ready at once, because a query decodes only its hits."""
+    """Items kept as one byte blob plus offsets and decoded only when read: a loaded index is ready at
+    once, because a query decodes only what it reads."""
 
     def __init__(self, blob: memoryview | bytes, offsets: npt.NDArray[np.int64]) -> None:
         self._blob = blob
@@ -152,9 +153,56 @@ class _PackedStrings(_Packed):
         return bytes(raw).decode() if isinstance(raw, memoryview) else raw.decode()
 
 
-class _PackedEntries(_Packed):
-    def _decode(self, raw: bytes | memoryview) -> WatchlistEntry:
-        return unpack_entry(msgpack.unpackb(raw, raw=False))
+_ENTRY_CHUNK = 128  # entries per compressed chunk: ~30 kB to inflate for one hit, ~7x smaller than raw
+
+
+class _ChunkedEntries(Sequence[WatchlistEntry]):
+    """Entries as zlib-compressed msgpack chunks, inflated only when a hit (or a document-number
+    check) reads one: agency, reason and instructions text dominates a list's size."""
+
+    def __init__(self, blob: memoryview | bytes, offsets: npt.NDArray[np.int64], count: int) -> None:
+        self._blob = blob
+        self._offsets = offsets.tolist()
+        self._count = count
+        self._recent: dict[int, list[Any]] = {}
+        self._lock = threading.Lock()  # queries may run on several threads
+
+    def __len__(self) -> int:
+        return self._count
+
+    def _rows(self, chunk: int) -> list[Any]:
+        with self._lock:
+            rows = self._recent.get(chunk)
+        if rows is None:
+            raw = zlib.decompress(self._blob[self._offsets[chunk] : self._offsets[chunk + 1]])
+            rows = msgpack.unpackb(raw, raw=False)
+            with self._lock:
+                if len(self._recent) >= 16:
+                    self._recent.pop(next(iter(self._recent)))
+                self._recent[chunk] = rows
+        return rows
+
+    @overload
+    def __getitem__(self, i: int) -> WatchlistEntry: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[WatchlistEntry]: ...
+    def __getitem__(self, i: int | slice) -> WatchlistEntry | list[WatchlistEntry]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"index {i} out of range 0..{len(self) - 1}")
+        return unpack_entry(self._rows(i // _ENTRY_CHUNK)[i % _ENTRY_CHUNK])
+
+    @staticmethod
+    def pack(entries: Sequence[WatchlistEntry]) -> tuple[bytes, npt.NDArray[np.int64]]:
+        return _pack_strings(
+            zlib.compress(
+                msgpack.packb([pack_entry(e) for e in entries[a : a + _ENTRY_CHUNK]], use_bin_type=True), 6
+            )
+            for a in range(0, len(entries), _ENTRY_CHUNK)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,10 +437,10 @@ class WatchlistIndex:
         names_blob, names_off = _pack_strings(n.encode() for n in self._names)
         vocab_blob, vocab_off = _pack_strings(t.encode() for t in self._vocab_tokens)
         ents = self._entries
-        if isinstance(ents, _PackedEntries):
+        if isinstance(ents, _ChunkedEntries):
             ent_blob, ent_off = bytes(ents._blob), np.asarray(ents._offsets, np.int64)
         else:
-            ent_blob, ent_off = _pack_strings(msgpack.packb(pack_entry(e), use_bin_type=True) for e in ents)
+            ent_blob, ent_off = _ChunkedEntries.pack(ents)
         arrays: list[tuple[str, npt.NDArray[Any]]] = [(a, getattr(self, a)) for a in _ARRAYS]
         arrays += [
             ("names_blob", np.frombuffer(names_blob, np.uint8)),
@@ -417,6 +465,7 @@ class WatchlistIndex:
                 "nat_code": self._nat_code,
                 "list_code": self._list_code,
                 "sex_code": self._sex_code,
+                "entries": len(self._entries),
                 "arrays": table,
             },
             use_bin_type=True,
@@ -456,7 +505,9 @@ class WatchlistIndex:
             # The vocabulary is small (one string per distinct token) and read on every query.
             vocab = _PackedStrings(arrays["vocab_blob"].data, arrays["vocab_off"])
             self._vocab_tokens = [vocab[i] for i in range(len(vocab))]
-            self._entries = _PackedEntries(arrays["entries_blob"].data, arrays["entries_off"])
+            self._entries = _ChunkedEntries(
+                arrays["entries_blob"].data, arrays["entries_off"], int(header["entries"])
+            )
         except (KeyError, TypeError, ValueError, msgpack.UnpackException) as exc:
             raise WatchlistError(f"the saved watch-list index is malformed ({exc}); save it again") from exc
         return self

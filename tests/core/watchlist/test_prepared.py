@@ -120,3 +120,17 @@ def test_truncated_index_is_reported_as_malformed(built: WatchlistIndex) -> None
     data = built.to_bytes()
     with pytest.raises(WatchlistError, match="malformed"):
         WatchlistIndex.from_bytes(data[: len(data) // 2])
+
+
+def test_empty_index_round_trips_and_answers_nothing() -> None:
+    empty = WatchlistIndex.from_bytes(WatchlistIndex.build([]).to_bytes())
+    assert len(empty) == 0
+    assert empty.match(query(), today=TODAY) == []
+
+
+def test_loaded_entries_read_in_any_order_are_the_listed_ones(signed: bytes) -> None:
+    entries = load_prepared_snapshot(signed, KEY.public_key()).index.entries
+    picks = [len(ENTRIES) - 1, 0, 300, 129, 128, 127, -1]
+    assert [entries[i] for i in picks] == [ENTRIES[i] for i in picks]
+    with pytest.raises(IndexError):
+        entries[len(ENTRIES)]

@@ -28,7 +28,7 @@ def test_random_bytes_are_rejected_never_crash(payload: bytes) -> None:
 @given(
     st.dictionaries(
         st.sampled_from(["type", "schema", "event_id", "ts", "device_id", "site", "outcome"]),
-        st.one_of(st.text(max_size=20), st.integers(), st.none(), st.binary(max_size=8)),
+        st.one_of(st.text(max_size=20), st.integers(-(2**63), 2**64 - 1), st.none(), st.binary(max_size=8)),
     )
 )
 def test_maps_that_look_like_messages_are_rejected_or_understood(fields: dict[str, object]) -> None:

@@ -80,7 +80,9 @@ def main(argv: list[str]) -> int:
 
 def _pause_after_first_write(marker: Path) -> Callable[[OutboxEntry], None]:
     def pause(entry: OutboxEntry) -> None:
-        marker.write_text(entry.event_id, encoding="ascii")
+        tmp = marker.with_name(marker.name + ".tmp")
+        tmp.write_text(entry.event_id, encoding="ascii")
+        os.replace(tmp, marker)  # the test sees the whole id or nothing
         threading.Event().wait()  # stay between the outbox write and the publish until killed
 
     return pause

@@ -162,6 +162,22 @@ class MqttLink:
         info = self._client.publish(topic, payload, qos=qos, retain=retain)
         return bool(info.rc == mqtt.MQTT_ERR_SUCCESS)
 
+    def publish_and_wait(
+        self, topic: str, payload: bytes, *, retain: bool = False, timeout: float = 2.0
+    ) -> bool:
+        """Publish at QoS 1 and wait for the broker's PUBACK (a goodbye before ``close``); the flow never
+        calls this."""
+        if not self._connected.is_set():
+            return False
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            return False
+        try:
+            info.wait_for_publish(timeout)
+        except (RuntimeError, ValueError):
+            return False
+        return info.is_published()
+
     def subscribe(self, topic: str, handler: MessageHandler, *, qos: int = 1) -> None:
         """Call ``handler(topic, payload)`` for every message on ``topic`` (wildcards allowed).
 

@@ -626,7 +626,10 @@ class GateRuntime:
         with self._status_lock:
             status = self.status(online=online, reason=reason)
             topic = codec.status_topic(self.config.site, self.config.gate_id)
-            if self.link.is_connected:
+            goodbye = getattr(self.link, "publish_and_wait", None)
+            if not online and goodbye is not None:
+                goodbye(topic, wire.encode(status), retain=True)  # delivered before the clean disconnect
+            elif self.link.is_connected:
                 self.link.publish(topic, wire.encode(status), retain=True)
             self.metrics.outbox_depth.set(status.outbox_depth)
             self.metrics.link_up.set(1 if self.link.is_connected else 0)

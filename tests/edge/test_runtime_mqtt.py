@@ -21,19 +21,21 @@ def central(mosquitto: MosquittoBroker) -> Iterator[CentralPeer]:
     peer.close()
 
 
-def _gate(tmp_path: Path, mosquitto: MosquittoBroker, **kwargs: object) -> Rig:
+def _gate(tmp_path: Path, mosquitto: MosquittoBroker, central: CentralPeer, **kwargs: object) -> Rig:
     link = MqttLink(
         LinkConfig(url=mosquitto.url, client_id="gate-01", reconnect_min_s=0.2, reconnect_max_s=1)
     )
     gate = Rig(tmp_path, broker_url=mosquitto.url, link=link, **kwargs)  # type: ignore[arg-type]
-    assert link.wait_for_connection(10)
+    # The gate subscribes before it publishes its first status on a connection, so once central has
+    # that status the gate's command subscription is in place.
+    assert wait_until(lambda: any(s.online for s in central.statuses)), "the gate never came online"
     return gate
 
 
 def test_cekal_identik_is_held_until_a_supervisor_releases_over_mqtt(
     tmp_path: Path, mosquitto: MosquittoBroker, central: CentralPeer
 ) -> None:
-    gate = _gate(tmp_path, mosquitto, watchlist=[cekal_entry()])
+    gate = _gate(tmp_path, mosquitto, central, watchlist=[cekal_entry()])
     try:
         gate.present()
         gate.advance(1.2)
@@ -65,7 +67,7 @@ def test_cekal_identik_is_held_until_a_supervisor_releases_over_mqtt(
 def test_a_command_the_state_cannot_take_is_refused_with_a_reason(
     tmp_path: Path, mosquitto: MosquittoBroker, central: CentralPeer
 ) -> None:
-    gate = _gate(tmp_path, mosquitto)
+    gate = _gate(tmp_path, mosquitto, central)
     try:
         command_id = central.send_command(wire.CommandName.RELEASE_PASSENGER)
         assert wait_until(lambda: len(central.command_acks) == 1)
@@ -79,7 +81,7 @@ def test_a_command_the_state_cannot_take_is_refused_with_a_reason(
 def test_the_retained_status_carries_doors_outbox_and_software(
     tmp_path: Path, mosquitto: MosquittoBroker, central: CentralPeer
 ) -> None:
-    gate = _gate(tmp_path, mosquitto, watchlist=[])
+    gate = _gate(tmp_path, mosquitto, central, watchlist=[])
     try:
         assert wait_until(lambda: any(s.online for s in central.statuses))
         status = [s for s in central.statuses if s.online][-1]
@@ -94,7 +96,7 @@ def test_the_retained_status_carries_doors_outbox_and_software(
 def test_out_of_service_and_back_by_command(
     tmp_path: Path, mosquitto: MosquittoBroker, central: CentralPeer
 ) -> None:
-    gate = _gate(tmp_path, mosquitto)
+    gate = _gate(tmp_path, mosquitto, central)
     try:
         central.send_command(wire.CommandName.OUT_OF_SERVICE)
         assert wait_until(lambda: gate.flow.state == "out_of_service")

@@ -50,8 +50,12 @@ demo: $(STAMP) models
 	@scripts/ensure-system-packages
 	$(BIN)/python -m emulator site
 
+# Every benchmark script with its default sizes, one after another (some take minutes: the watch list
+# builds a 1,000,000-entry index). Each prints Markdown; recorded figures live in bench/RESULTS.md.
+BENCHES := mrz wire face watchlist gate ingest cctv site
 bench: $(STAMP) models
-	$(BIN)/python -m pytest bench --benchmark-enable -p no:cacheprovider
+	@scripts/ensure-system-packages
+	@for b in $(BENCHES); do echo "== bench/bench_$$b.py"; $(BIN)/python bench/bench_$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -192,10 +192,14 @@ class PassengerDriver:
                 self._clear_devices()
             elif key == "wrong_way" and p.kind is Kind.WRONG_WAY:
                 self._leave(forward=True)  # told off, they go back out of the exit side they came in by
-            elif key == "scan_passport" and self._phase not in ("scanning", "wrong_way", "idle"):
+            elif key == "scan_passport" and self._back_to_idle():
                 self._finish(played)
-            elif key == "scan_passport" and self._phase == "wrong_way" and not self._walkers:
-                self._finish(played)
+
+    def _back_to_idle(self) -> bool:
+        """Whether "scan passport" now means the gate is done with this passenger."""
+        if self._phase == "wrong_way":
+            return not self._walkers
+        return self._phase not in ("scanning", "idle")
 
     def _clear_devices(self) -> None:
         if self.far.camera is not None:
@@ -320,9 +324,12 @@ class EmulatedSupervisor:
     def __init__(self, clock: Clock, sink: CommandSink, *, delay_s: float = 8.0) -> None:
         self.clock, self.sink, self.delay_s = clock, sink, delay_s
         self.issued: list[tuple[CommandName, str | None]] = []
+        self.on_duty = True  # off duty once the gate stops: no command into a closed gate
 
     def _later(self, name: CommandName, reply_to: str | None) -> None:
         def issue() -> None:
+            if not self.on_duty:
+                return
             self.issued.append((name, reply_to))
             try:
                 self.sink(name, reply_to)

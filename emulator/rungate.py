@@ -205,6 +205,7 @@ class RuntimeRig:
         return played
 
     def stop(self) -> None:
+        self.supervisor.on_duty = False
         try:
             self.runtime.stop()
         finally:

@@ -399,13 +399,14 @@ def write_results(
   helpers building and testing) while measuring**; figures are what this run saw, not a quiet-machine best.
 - Command: `.venv/bin/python bench/bench_ingest.py` (`bench/bench_ingest.py` says what each step does).
 - Payload: a `crossing` event as the gates send it (msgpack, with document fields, timings and scores),
-  published at QoS 1 by one separate publisher process on the topics of 100 gates. Central ran in one
+  published at QoS 1 by two separate publisher processes on the topics of 100 gates. Central ran in one
   process as `serve` runs it: paho network thread, batch writer thread, manual PUBACK after commit,
   `events_ack` to each gate after commit.
 
 ## Throughput and latency
 
-Raw Mosquitto in the same run (one publisher process, one subscriber, same payloads, QoS 1):
+Raw Mosquitto in the same run (the same two publisher processes, one Python paho subscriber, same
+payloads, QoS 1; the Python clients, not the broker, set this ceiling):
 **{raw["rate"]:,.0f} messages/s** ({raw["count"]:,} in {raw["seconds"]:.2f} s).
 
 | store | capacity (flat out) | offered | stored | p50 publish-to-commit | p99 | max |

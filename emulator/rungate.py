@@ -8,8 +8,10 @@ plays passengers with ``emulator.driver.PassengerDriver``. Seeding:
 * enrolments: one record per passenger (face template from ``models.FacePipeline.enrol`` on the
   fixture photo, synthetic fingerprint template of the finger the driver places), either POSTed to
   central's ``/api/v1/enrolments`` (the site) or written into the gate's enrolment cache (offline);
-* the watch list: not seeded yet (``cekal_*`` passengers pass the screening as clear; see
-  docs/emulator.md).
+* the watch list: a signed snapshot file in the gate's watch-list folder (``seed_watchlist``), with
+  an Ed25519 key pair generated per run; the gate verifies it like any list from central. Each
+  ``cekal_identik`` passenger is listed with name, birth date and document number (an identical
+  hit); each ``cekal_mirip`` passenger with a misspelt name and no document (a possible match).
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core import wire
 from core.clock import Clock
+from core.watchlist import PartialDate, Snapshot, WatchlistEntry, sign_snapshot
 from edge.config import GateConfig, parse_config
 from edge.runtime import Background, GateRuntime, threaded
 from emulator.devices.fingerprint import synthetic_template
 from emulator.driver import EmulatedSupervisor, PassengerDriver, Played, face_photos, finger_id
-from emulator.population import Passenger
+from emulator.population import Kind, Passenger
 from hal.backend import reset_emulated, use_emulated_clock
 
 BOARD_TEMPLATE = Path(__file__).resolve().parents[1] / "hal" / "boards" / "emulated-gate.toml"
@@ -68,6 +73,7 @@ def gate_config(
     central_url: str | None = None,
     direction: str = "departure",
     ledger: Path | None = None,
+    watchlist_key: Path | None = None,
 ) -> GateConfig:
     folder.mkdir(parents=True, exist_ok=True)
     raw: dict[str, Any] = {
@@ -86,6 +92,8 @@ def gate_config(
         raw["central"]["url"] = central_url
     if ledger is not None:
         raw["gate"]["ledger"] = str(ledger)
+    if watchlist_key is not None:
+        raw["watchlist"]["public_key"] = str(watchlist_key)
     return parse_config(raw, base=folder)
 
 
@@ -145,6 +153,59 @@ def seed_cache(cache_dir: Path, records: Iterable[wire.EnrolmentRecord]) -> int:
         (cache_dir / f"{safe}.json").write_text(json.dumps(body), encoding="utf-8")
         count += 1
     return count
+
+
+def _misspelt(name: str) -> str:
+    # One letter changed in the surname: what a possible (mirip) match looks like (SOP-003-A03).
+    head, _, tail = name.rpartition(" ")
+    changed = tail[:-1] + ("A" if tail[-1] != "A" else "E")
+    return f"{head} {changed}".strip()
+
+
+def watchlist_entries(passengers: Iterable[Passenger]) -> list[WatchlistEntry]:
+    """List entries for the cekal passengers: identik with the document, mirip by a near name only."""
+    entries = []
+    for p in passengers:
+        if p.kind not in (Kind.CEKAL_IDENTIK, Kind.CEKAL_MIRIP):
+            continue
+        year, month, day = (int(x) for x in p.birth_date.split("-"))
+        name = f"{p.given_names} {p.surname}"
+        identik = p.kind is Kind.CEKAL_IDENTIK
+        entries.append(
+            WatchlistEntry(
+                entry_id=f"emu-{p.index}",
+                list="pencegahan",
+                full_name=name if identik else _misspelt(name),
+                birth_date=PartialDate(year, month, day),
+                nationality=p.nationality,
+                sex=p.sex if identik else "",
+                document_numbers=(p.document_number,) if identik else (),
+                agency="emulator",
+                reason="emulated cekal subject",
+                instructions="hold and call the duty officer (emulated)",
+            )
+        )
+    return entries
+
+
+def seed_watchlist(folder: Path, passengers: Iterable[Passenger], *, version: int = 1) -> Path:
+    """Sign a snapshot of the cekal passengers with a fresh key; returns the public key file.
+
+    Writes ``folder/watchlist/snapshot.wls`` (where ``edge.watchlist_cache`` looks) and
+    ``folder/watchlist.pub``. The private key is not kept: this run's list cannot be extended.
+    """
+    key = Ed25519PrivateKey.generate()
+    snapshot = Snapshot(version=version, entries=tuple(watchlist_entries(passengers)))
+    directory = folder / "watchlist"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "snapshot.wls").write_bytes(sign_snapshot(snapshot, key))
+    public = folder / "watchlist.pub"
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return public
 
 
 @dataclass

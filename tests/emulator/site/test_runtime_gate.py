@@ -2,7 +2,8 @@
 
 One gate per module runs on a ``ScaledClock`` against a real Mosquitto (no central: nothing is acked,
 so every event the gate wrote to its ledger must still be in its outbox — the gate side of "lost == 0").
-Enrolments are seeded into the gate's enrolment cache (face templates from the model on the fixture
+The watch list is a signed snapshot of the cekal passengers (key generated per run); enrolments are
+seeded into the gate's enrolment cache (face templates from the model on the fixture
 photos, synthetic fingerprint templates of the finger the driver places).
 """
 
@@ -20,12 +21,12 @@ from emulator.broker import BrokerConfig, MosquittoBroker
 from emulator.devices.board import FACES
 from emulator.driver import Played
 from emulator.population import Kind, Passenger, Population
-from emulator.rungate import FaceBook, RuntimeRig, enrolment_record, gate_config, seed_cache
+from emulator.rungate import FaceBook, RuntimeRig, enrolment_record, gate_config, seed_cache, seed_watchlist
 
 pytestmark = pytest.mark.skipif(not (FACES / "person_a_1.jpg").exists(), reason="face fixtures missing")
 
 FACTOR = 8.0  # emulated seconds per real second: fast, with room for the leaves' timer drift
-KINDS = [k.value for k in Kind if k not in (Kind.CEKAL_IDENTIK, Kind.CEKAL_MIRIP)]
+KINDS = [k.value for k in Kind]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,12 @@ def make_rig(
 ) -> RuntimeRig:
     clock = ScaledClock(FACTOR)
     config = gate_config(
-        folder, gate_id="gate-07", site="cgk", broker_url=broker.url, ledger=folder / "ledger.txt"
+        folder,
+        gate_id="gate-07",
+        site="cgk",
+        broker_url=broker.url,
+        ledger=folder / "ledger.txt",
+        watchlist_key=seed_watchlist(folder, passengers.values()),
     )
     book = FaceBook(face)
     assert config.enrolment_cache_dir is not None
@@ -131,7 +137,7 @@ def test_impostor_is_sent_to_the_counter_after_the_granted_retry_fails(
     before = len(gate.supervisor.issued)
     played = play(gate, passengers[Kind.IMPOSTOR])
     assert (played.outcome, played.reason) == ("redirected", "face_not_verified")
-    assert [name for name, _ in gate.supervisor.issued[before:]] == [CommandName.GRANT_RETRY]
+    assert [name for name, _ in gate.supervisor.issued[before:]].count(CommandName.GRANT_RETRY) == 1
 
 
 def test_wrong_finger_first_passes_after_the_supervisor_grants_a_retry(
@@ -164,4 +170,23 @@ def test_someone_entering_from_the_exit_side_raises_wrong_way(
     assert "wrong_way" in played.alarms
     assert played.shown[0] == "wrong_way"
     assert gate.runtime.flow.state == "awaiting_document"
+    assert_nothing_lost(gate)
+
+
+def test_identical_watch_list_hit_is_held_until_the_supervisor_releases_to_the_counter(
+    gate: RuntimeRig, passengers: dict[Kind, Passenger]
+) -> None:
+    before = len(gate.supervisor.issued)
+    played = play(gate, passengers[Kind.CEKAL_IDENTIK])
+    assert "cekal_identik" in played.alarms
+    assert (played.outcome, played.reason) == ("redirected", "supervisor_release_cekal")
+    assert CommandName.RELEASE_PASSENGER in [name for name, _ in gate.supervisor.issued[before:]]
+
+
+def test_possible_watch_list_match_is_held_for_review_then_released(
+    gate: RuntimeRig, passengers: dict[Kind, Passenger]
+) -> None:
+    played = play(gate, passengers[Kind.CEKAL_MIRIP])
+    assert "watchlist_review" in played.alarms
+    assert (played.outcome, played.reason) == ("redirected", "supervisor_release_review")
     assert_nothing_lost(gate)

@@ -153,8 +153,11 @@ class Store:
                 if r.crossing is not None
             ]
             if crossings:
+                # One multi-row VALUES statement: executemany would be one statement per row on psycopg.
                 conn.execute(
-                    self._insert(t.crossings).on_conflict_do_nothing(index_elements=["event_id"]), crossings
+                    self._insert(t.crossings)
+                    .values(crossings)
+                    .on_conflict_do_nothing(index_elements=["event_id"])
                 )
             alerts = [
                 {

@@ -35,6 +35,7 @@ __all__ = [
 
 Row = dict[str, Any]
 ALERT_STATES = ("open", "acknowledged", "closed")
+VALUES_CHUNK = 1000  # rows per multi-row INSERT
 COMMAND_STATES = ("pending", "acknowledged", "refused", "failed")
 
 
@@ -152,11 +153,13 @@ class Store:
                 for r in new
                 if r.crossing is not None
             ]
-            if crossings:
-                # One multi-row VALUES statement: executemany would be one statement per row on psycopg.
+            # Multi-row VALUES statements (executemany is one statement per row on psycopg), in chunks
+            # that stay under SQLite's 32,766 bound parameters.
+            for start in range(0, len(crossings), VALUES_CHUNK):
+                chunk = crossings[start : start + VALUES_CHUNK]
                 conn.execute(
                     self._insert(t.crossings)
-                    .values(crossings)
+                    .values(chunk)
                     .on_conflict_do_nothing(index_elements=["event_id"])
                 )
             alerts = [

@@ -3,22 +3,24 @@
     python -m emulator gate --scenario mixed --seed 7 --index 0 --gates 2 --passengers 40 \\
         --broker mqtt://127.0.0.1:1883 --device-id gate-01 --folder var/site/gate-01 --factor 200
 
-Today this runs the stand-in gate (``emulator.wiregate``: real outbox, publisher, link and wire messages;
-outcomes from the passenger model). ``--engine runtime`` is reserved for ``edge.runtime.GateRuntime``
-on the emulated board and refuses to start until that lands. Exit status: 0 when every event was acked
-by central, 3 when the drain timed out, 2 on bad arguments.
+``--engine runtime`` (the default) runs the real gate: ``edge.runtime.GateRuntime`` on the emulated
+board, passengers played by ``emulator.driver`` (``emulator.runtime_gate``). ``--engine wire`` runs the
+delivery-path stand-in (``emulator.wiregate``: real outbox, publisher, link and wire messages, outcomes
+from the passenger model), kept for the fast pure-delivery fault runs (``--die-after-append``).
+Exit status: 0 when every event was acked by central, 3 when the drain timed out, 4 when a passenger
+got stuck at the real gate, 2 on bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 
 from core.clock import ScaledClock
+from emulator.population import Passenger
 from emulator.scenarios import ScenarioError, load
 from emulator.wiregate import GateIdentity, WireGate
 
@@ -38,7 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ledger", type=Path, default=None, help="default: FOLDER/ledger.jsonl")
     parser.add_argument("--factor", type=float, default=200.0, help="emulated seconds per real second")
     parser.add_argument("--drain-timeout", type=float, default=60.0, help="real seconds to wait for acks")
-    parser.add_argument("--engine", default="wire", choices=("wire", "runtime"))
+    parser.add_argument("--engine", default="runtime", choices=("wire", "runtime"))
+    parser.add_argument("--central-url", default=None, help="runtime: central's HTTP address (enrolments)")
+    parser.add_argument("--device-token-file", type=Path, default=None, help="runtime: the gate's API token")
+    parser.add_argument(
+        "--supervisor-token-file",
+        type=Path,
+        default=None,
+        help="runtime: a supervisor's API token (commands)",
+    )
+    parser.add_argument("--supervisor-delay", type=float, default=8.0, help="runtime: emulated seconds")
     parser.add_argument(
         "--die-after-append", type=int, default=None, help="fault: kill -9 itself after the Nth outbox write"
     )
@@ -47,13 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    if args.engine == "runtime" and importlib.util.find_spec("edge.runtime") is None:
-        print(
-            "python -m emulator gate: --engine runtime needs edge/runtime.py (GateRuntime), which is not "
-            "in this tree yet; use --engine wire (the stand-in delivery-path gate)",
-            file=sys.stderr,
-        )
-        return 2
     try:
         scenario = load(args.scenario)
     except ScenarioError as exc:
@@ -64,6 +68,11 @@ def main(argv: list[str]) -> int:
         return 2
     count = args.passengers or scenario.passengers
     passengers = scenario.population(seed=args.seed, gates=args.gates).share(count, args.index)
+    if args.engine == "runtime":
+        if args.die_after_append is not None:
+            print("python -m emulator gate: --die-after-append needs --engine wire", file=sys.stderr)
+            return 2
+        return run_runtime(args, passengers)
     gate = WireGate(
         GateIdentity(args.device_id, args.site, args.direction),
         broker_url=args.broker,
@@ -86,3 +95,41 @@ def main(argv: list[str]) -> int:
     finally:
         gate.close()
     return 0 if drained else 3
+
+
+def run_runtime(args: argparse.Namespace, passengers: list[Passenger]) -> int:
+    from emulator.rungate import RigError
+    from emulator.runtime_gate import RuntimeGate
+
+    gate = RuntimeGate(
+        device_id=args.device_id,
+        site=args.site,
+        direction=args.direction,
+        broker_url=args.broker,
+        folder=args.folder,
+        ledger_path=args.ledger or args.folder / "ledger.jsonl",
+        clock=ScaledClock(args.factor),
+        passengers=passengers,
+        central_url=args.central_url,
+        device_token_file=args.device_token_file,
+        supervisor_token_file=args.supervisor_token_file,
+        supervisor_delay_s=args.supervisor_delay,
+    )
+
+    def stop(_sig: int, _frame: FrameType | None) -> None:
+        gate.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    gate.start()
+    stuck = False
+    try:
+        try:
+            gate.play(passengers)
+        except RigError as exc:
+            print(f"python -m emulator gate: {exc}", file=sys.stderr)
+            stuck = True
+        drained = gate.drain(args.drain_timeout)
+    finally:
+        gate.close()
+    return 4 if stuck else 0 if drained else 3

@@ -37,7 +37,7 @@ def _table(site: Site) -> Table:
 
 def main(argv: list[str]) -> int:
     parser = build_parser("python -m emulator site")
-    parser.set_defaults(factor=20.0, scenario="mixed")
+    parser.set_defaults(scenario="mixed")
     args = parser.parse_args(argv)
     console = Console()
     try:
@@ -47,7 +47,8 @@ def main(argv: list[str]) -> int:
         return 2
     folder = args.folder or run_folder()
     site = Site(folder, scenario, gates=args.gates, seed=args.seed, passengers=args.passengers,
-                factor=args.factor, log=lambda m: console.log(m))  # fmt: skip
+                factor=args.factor or (5.0 if args.engine == "runtime" else 20.0), engine=args.engine,
+                log=lambda m: console.log(m))  # fmt: skip
     interrupted = False
     try:
         site.start()

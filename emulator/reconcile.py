@@ -66,6 +66,12 @@ def summarise(
     outcomes: Counter[str] = Counter()
     cycles: list[float] = []
     emit_ms: list[float] = []
+    # The real gate (engine runtime) writes one "outcome" line per passenger; the stand-in puts the
+    # outcome on its crossing event line.
+    for r in (row for path in ledgers for row in read_ledger(path) if row.get("line") == "outcome"):
+        outcomes[str(r["outcome"])] += 1
+        if "cycle_s" in r:
+            cycles.append(float(r["cycle_s"]))
     for r in rows:
         if "emit_ms" in r:
             emit_ms.append(float(r["emit_ms"]))

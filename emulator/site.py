@@ -38,6 +38,17 @@ PYTHON = sys.executable
 DEMO_USER = "demo"
 
 
+ENGINES = {
+    "runtime": "runtime: edge.runtime.GateRuntime on the emulated board, passengers from emulator.driver",
+    "wire": "wire stand-in: real delivery path, outcomes from the passenger model (no SOP flow)",
+}
+
+
+def _write_secret(path: Path, text: str) -> None:
+    path.touch(mode=0o600)
+    path.write_text(text, encoding="utf-8")
+
+
 class SiteError(RuntimeError):
     """A part of the emulated site would not start or stop; the message names it and its log."""
 
@@ -73,6 +84,10 @@ class Site:
     http_port: int = 0
     gate_extra_args: dict[int, list[str]] = field(default_factory=dict)
     log: Callable[[str], None] = lambda _msg: None
+    # "runtime": the real gate (edge.runtime) played by the passenger driver; needs factor <= ~10.
+    # "wire": the delivery-path stand-in, for fast pure-delivery fault runs at high factors.
+    engine: str = "runtime"
+    supervisor_delay_s: float = 8.0
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder).resolve()
@@ -126,10 +141,16 @@ class Site:
         self._central_cli("user", "add", DEMO_USER, "--role", "supervisor", "--password-file", str(secret))
         secret.unlink()
         for i in range(self.gates):
-            self._central_cli(
+            creds = json.loads(self._central_cli(
                 "device", "add", self._device_id(i), "--site", self.site_id, "--lane", str(i + 1),
                 "--direction", self._direction(i), "--json",
-            )  # fmt: skip
+            ))  # fmt: skip
+            # The gate's API token (enrolments), kept out of argv like every secret here.
+            folder = self.folder / self._device_id(i)
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_secret(folder / "device.token", str(creds["api_token"]))
+        # The emulated supervisor acts through central's command API with the demo supervisor's token.
+        _write_secret(self.folder / "supervisor.token", self._central_cli("user", "token", DEMO_USER).strip())
 
     def start_central(self) -> None:
         log = open(self.folder / "central.log", "ab")  # noqa: SIM115 - the child keeps it open
@@ -170,8 +191,15 @@ class Site:
             "--index", str(i), "--gates", str(self.gates), "--passengers", str(self.count),
             "--broker", self.broker.url, "--device-id", self._device_id(i), "--site", self.site_id,
             "--direction", self._direction(i), "--folder", str(folder), "--factor", str(self.factor),
-            "--drain-timeout", str(self.drain_timeout_s),
+            "--drain-timeout", str(self.drain_timeout_s), "--engine", self.engine,
         ]  # fmt: skip
+        if self.engine == "runtime":
+            argv += [
+                "--central-url", self.dashboard_url.rstrip("/"),
+                "--device-token-file", str(folder / "device.token"),
+                "--supervisor-token-file", str(self.folder / "supervisor.token"),
+                "--supervisor-delay", str(self.supervisor_delay_s),
+            ]  # fmt: skip
         if self.scenario.source is not None:
             argv[argv.index("--scenario") + 1] = self.scenario.source
         return GateProcess(i, self._device_id(i), self._direction(i), folder, argv)
@@ -273,7 +301,7 @@ class Site:
                 },
                 "gate_restarts": {g.device_id: g.restarts for g in self.gate_processes},
                 "wall_s": round(time.monotonic() - self.started_at, 2),
-                "engine": "wire stand-in (edge.runtime not landed): outcomes from the passenger model",
+                "engine": ENGINES[self.engine],
                 "kiosks": "not emulated: the kiosk app is not built yet",
             },
         )

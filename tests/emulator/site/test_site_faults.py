@@ -19,11 +19,11 @@ MIX = "[mix]\nvalid = 6\nimpostor = 1\ncekal_identik = 1\nwrong_way = 1\nexpired
 
 
 def _run(tmp_path: Path, faults: str = "", *, passengers: int = 16, factor: float = 60.0,
-         gate_extra: dict[int, list[str]] | None = None) -> dict[str, Any]:  # fmt: skip
+         gate_extra: dict[int, list[str]] | None = None, engine: str = "wire") -> dict[str, Any]:  # fmt: skip
     path = tmp_path / "scenario.toml"
     path.write_text(f'name = "t"\narrivals_per_hour = 600\n{MIX}{faults}', encoding="utf-8")
     with Site(tmp_path / "site", load(path), gates=2, seed=11, passengers=passengers, factor=factor,
-              drain_timeout_s=45.0, gate_extra_args=gate_extra or {}) as site:  # fmt: skip
+              drain_timeout_s=45.0, gate_extra_args=gate_extra or {}, engine=engine) as site:  # fmt: skip
         site.start()
         site.wait(timeout_s=90)
         site.settle(timeout_s=20)
@@ -82,7 +82,9 @@ def test_nothing_is_lost_when_a_gate_is_killed_from_the_timeline(tmp_path: Path)
 
 @pytest.mark.slow
 def test_soak_outage_scenario_loses_nothing(tmp_path: Path) -> None:
-    with Site(tmp_path / "site", load("outage"), gates=2, seed=5, passengers=120, factor=40.0) as site:
+    with Site(
+        tmp_path / "site", load("outage"), gates=2, seed=5, passengers=120, factor=40.0, engine="wire"
+    ) as site:
         site.start()
         site.wait(timeout_s=600)
         site.settle()

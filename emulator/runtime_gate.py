@@ -1,0 +1,244 @@
+"""``python -m emulator gate --engine runtime``: the real gate runtime, played by the passenger driver.
+
+One process = one gate: ``emulator.rungate.RuntimeRig`` (``edge.runtime.GateRuntime`` on a per-gate copy
+of the emulated board, on a ``ScaledClock``). Before the first passenger it seeds what the gate needs:
+
+* its passengers' enrolments, POSTed to central's ``/api/v1/enrolments`` with the gate's device token
+  (as a kiosk would have); the gate then fetches them by document like a real one. Without a central
+  URL they go into the gate's enrolment cache instead;
+* the watch list of its cekal passengers as a signed snapshot file (key generated per run), because the
+  emulator does not import them into central's watch list (central's distribution is not used here).
+
+The emulated supervisor answers through central's command API (``POST /api/v1/commands``, a supervisor's
+bearer token) when ``--supervisor-token-file`` is given, else straight into the gate.
+
+Ledger (``ledger.jsonl``, the same file the wire stand-in writes, read by ``emulator.reconcile``): a
+``session`` line before each passenger, ``event`` lines for the event ids the runtime wrote to its outbox
+(its own id list, ``events.txt``, written by ``edge.listeners.OutboxWriter`` after each outbox append),
+and an ``outcome`` line per passenger. On start, ids in the outbox or ``events.txt`` but not yet in the
+ledger (a kill -9 in between) are added, and passengers already played are skipped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from core.clock import Clock
+from core.wire import CommandName, to_jsonable
+from emulator.driver import GIVE_UP_S, Played
+from emulator.population import Passenger
+from emulator.rungate import (
+    FaceBook,
+    RigError,
+    RuntimeRig,
+    enrolment_record,
+    gate_config,
+    seed_cache,
+    seed_watchlist,
+)
+from emulator.wiregate import Ledger, read_ledger
+
+# How the real gate's results map onto the summary's outcome keys (emulator.reconcile.OUTCOME_KEYS).
+_REJECTED = {
+    "document_not_eligible": "not_eligible",
+    "document_expired": "rejected_document",
+    "document_invalid": "rejected_document",
+    "document_unreadable": "rejected_document",
+}
+
+
+def outcome_key(played: Played) -> str:
+    """The summary's name for what happened to one passenger at the real gate."""
+    if played.outcome == "passed":
+        return "crossed"
+    if played.outcome == "rejected":
+        return _REJECTED.get(played.reason, "rejected_document")
+    if played.outcome == "redirected":
+        if played.reason == "supervisor_release_cekal":
+            return "held_cekal"
+        if played.reason == "supervisor_release_review":
+            return "held_review"
+        if played.reason == "out_of_service":
+            return "fault"
+        return "redirected"
+    if played.outcome == "abandoned":
+        return "timeouts" if played.reason == "walked_away" else "abandoned"
+    if "wrong_way" in played.alarms:
+        return "abandoned"
+    return played.outcome or "none"
+
+
+class CentralSupervisorSink:
+    """The emulated supervisor's commands through central's API, as the dashboard would send them."""
+
+    def __init__(self, central_url: str, token: str, device_id: str) -> None:
+        self.url = central_url.rstrip("/") + "/api/v1/commands"
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.device_id = device_id
+
+    def __call__(self, name: CommandName, _reply_to: str | None) -> None:
+        response = httpx.post(
+            self.url,
+            json={"device_id": self.device_id, "action": name.value},
+            headers=self.headers,
+            timeout=5.0,
+        )
+        response.raise_for_status()
+
+
+def post_enrolments(central_url: str, token: str, records: list[Any]) -> int:
+    """Register each record with central (``POST /api/v1/enrolments``); returns how many were stored."""
+    url = central_url.rstrip("/") + "/api/v1/enrolments"
+    stored = 0
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=10.0) as client:
+        for record in records:
+            response = client.post(url, json=to_jsonable(record))
+            if response.status_code >= 400:
+                raise RigError(
+                    f"central refused an enrolment ({response.status_code}): {response.text[:300]}"
+                )
+            stored += 1
+    return stored
+
+
+class RuntimeGate:
+    """Plays a list of passengers on the real gate runtime; the same life cycle as ``WireGate``."""
+
+    def __init__(
+        self,
+        *,
+        device_id: str,
+        site: str,
+        direction: str,
+        broker_url: str,
+        folder: Path,
+        ledger_path: Path,
+        clock: Clock,
+        passengers: list[Passenger],
+        central_url: str | None = None,
+        device_token_file: Path | None = None,
+        supervisor_token_file: Path | None = None,
+        supervisor_delay_s: float = 8.0,
+    ) -> None:
+        from models import FacePipeline
+
+        self.folder = folder
+        self.clock = clock
+        # Real seconds before a passenger counts as stuck: the driver's own give-up time, plus slack.
+        self.passenger_timeout_s = GIVE_UP_S / float(getattr(clock, "factor", 1.0)) + 30.0
+        self.stop = threading.Event()
+        self.events_path = folder / "events.txt"
+        face = FacePipeline.load()
+        config = gate_config(
+            folder,
+            gate_id=device_id,
+            site=site,
+            broker_url=broker_url,
+            central_url=central_url,
+            direction=direction,
+            ledger=self.events_path,
+            watchlist_key=seed_watchlist(folder, passengers),
+        )
+        token = device_token_file.read_text(encoding="utf-8").strip() if device_token_file else None
+        if token is not None:
+            import dataclasses
+
+            config = dataclasses.replace(config, device_token_file=device_token_file)
+        book = FaceBook(face)
+        records = [enrolment_record(p, book, "kiosk-emulated", clock) for p in passengers]
+        if central_url and token:
+            post_enrolments(central_url, token, records)
+        else:
+            assert config.enrolment_cache_dir is not None
+            seed_cache(config.enrolment_cache_dir, records)
+        sink = None
+        if central_url and supervisor_token_file is not None:
+            sink = CentralSupervisorSink(
+                central_url, supervisor_token_file.read_text(encoding="utf-8").strip(), device_id
+            )
+        self.rig = RuntimeRig(config, clock, face, supervisor_delay_s=supervisor_delay_s, command_sink=sink)
+        self.ledger = Ledger(ledger_path)
+        self._recover()
+
+    def _ledgered(self) -> tuple[set[int], set[str]]:
+        rows = read_ledger(self.ledger.path)
+        sessions = {int(r["passenger"]) for r in rows if r.get("line") == "session"}
+        ids = {str(r["event_id"]) for r in rows if r.get("line") == "event"}
+        return sessions, ids
+
+    def _runtime_ids(self) -> list[str]:
+        if not self.events_path.exists():
+            return []
+        return [
+            line.strip() for line in self.events_path.read_text(encoding="ascii").splitlines() if line.strip()
+        ]
+
+    def _sync_events(self, passenger: int | None) -> None:
+        """Ledger every id the runtime emitted (its id list and its outbox) that is not ledgered yet."""
+        _, known = self._ledgered()
+        ids = self._runtime_ids() + [e.event_id for e in self.rig.runtime.outbox.pending()]
+        for event_id in dict.fromkeys(ids):
+            if event_id not in known:
+                self.ledger.write({"line": "event", "event_id": event_id, "passenger": passenger})
+                known.add(event_id)
+
+    def _recover(self) -> None:
+        self.played_before, _ = self._ledgered()
+        self._sync_events(None)
+
+    def start(self) -> None:
+        self.rig.start()
+
+    def play(self, passengers: list[Passenger]) -> None:
+        for passenger in passengers:
+            if self.stop.is_set():
+                return
+            if passenger.index in self.played_before:
+                continue
+            self.ledger.write({"line": "session", "passenger": passenger.index, "kind": passenger.kind.value})
+            try:
+                played = self.rig.play(passenger, timeout_s=self.passenger_timeout_s)
+            except RigError as exc:
+                self._sync_events(passenger.index)
+                self.ledger.write(
+                    {"line": "outcome", "passenger": passenger.index, "outcome": "stuck", "why": str(exc)}
+                )
+                raise
+            self._sync_events(passenger.index)
+            self.ledger.write(
+                {
+                    "line": "outcome",
+                    "passenger": passenger.index,
+                    "kind": passenger.kind.value,
+                    "outcome": outcome_key(played),
+                    "gate_outcome": played.outcome,
+                    "reason": played.reason,
+                    "alarms": played.alarms,
+                    "cycle_s": round(played.cycle_s, 3),
+                }
+            )
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait (real seconds) until central has acked every event; True when the outbox is empty."""
+        runtime = self.rig.runtime
+        deadline = time.monotonic() + timeout_s
+        last_replay = 0.0
+        while runtime.outbox.depth() and time.monotonic() < deadline and not self.stop.is_set():
+            if runtime.link.is_connected and time.monotonic() - last_replay > 2.0:
+                runtime.publisher.replay()
+                last_replay = time.monotonic()
+            self.stop.wait(0.1)
+        self._sync_events(None)
+        return runtime.outbox.depth() == 0
+
+    def close(self) -> None:
+        try:
+            self._sync_events(None)
+            self.rig.stop()
+        finally:
+            self.ledger.close()

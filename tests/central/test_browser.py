@@ -106,6 +106,10 @@ def test_a_supervisor_releases_a_passenger_held_by_a_cekal_hit(
         expect(tile.locator(".doors")).to_contain_text("entry: opened")
         expect(tile.locator(".lane-state")).to_have_text("released")
         page.screenshot(path=str(artifacts_dir / "3-released.png"))
+        # A tablet held upright: one column, nothing wider than the screen.
+        page.set_viewport_size({"width": 800, "height": 1280})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+        page.screenshot(path=str(artifacts_dir / "4-tablet.png"), full_page=True)
     finally:
         gate.close()
     (command,) = central.store.commands()

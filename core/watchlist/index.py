@@ -3,17 +3,22 @@
 Candidate generation (why a scan is not needed):
 
 * every canonical name token is indexed once in a vocabulary; a symmetric-deletion neighbourhood of the
-  vocabulary (up to ``max_edits`` deletions, stored as sorted 64-bit hashes) finds every listed token
-  within two typing/OCR errors of a query token in a few array look-ups;
-* postings (token -> names) are one CSR array sorted by (token, birth year), so a query with a birth
-  year reads only that year's slice plus the listed names whose birth date is unknown; the year survives
-  every date variant the issue names (day/month swapped, year only);
+  vocabulary (up to ``max_edits`` deletions, stored as sorted CRC-32 hashes behind a bucket table)
+  finds every listed token within two typing/OCR errors of a query token by plain array indexing;
+* postings (token -> names) are one CSR array sorted by (token, birth year) and cut into runs of one
+  (token, year slot), so a query with a birth year reads only that year's run plus the listed names
+  whose birth date is unknown; the year survives every date variant the issue names (day/month
+  swapped, year only);
 * a name is a candidate when it shares at least ``min(2, query tokens, its own tokens)`` tokens with
-  the query (fuzzy), so one common token ("MUHAMMAD") alone does not flood the scorer;
+  the query (fuzzy), so one common token ("MUHAMMAD") alone does not flood the scorer; a very common
+  query token is checked in a forward index instead of being read (same candidates);
 * document numbers are a separate exact key (folded for OCR confusions), always scored.
 
 Scoring is vectorised for date, nationality, sex and validity (an upper bound prunes most candidates
 before any name comparison), then the name alignment runs in Python on the survivors only.
+
+Hashes are stable across processes, so the built index can be saved (``to_bytes``) and loaded
+without rebuilding (``from_bytes``; signed form in ``core.watchlist.prepared``).
 """
 
 from __future__ import annotations

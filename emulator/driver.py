@@ -111,6 +111,7 @@ class PassengerDriver:
         self._step = ""  # "fingerprint" or "face": what a "try again" refers to
         self._finger_attempts = 0
         self._lock = threading.RLock()
+        self.mrz_garbage = 0  # fault: this many noise bytes on the reader's line before each document
         board.display.when_shown = self._shown
         if flow_listeners is not None:
             flow_listeners.append(self)
@@ -154,7 +155,7 @@ class PassengerDriver:
         if p.kind is Kind.DAMAGED_MRZ:
             mrz.present(travel_document(p), missing_line=1)  # worn laminate: a line does not read
         else:
-            mrz.present(travel_document(p))
+            mrz.present(travel_document(p), garbage=self.mrz_garbage)
 
     # -- what the passenger sees -------------------------------------------------------------------
 
@@ -182,14 +183,19 @@ class PassengerDriver:
                 self._step = "face"
                 if self.far.fingerprint is not None:
                     self.far.fingerprint.lift_finger()
-                if self.far.camera is not None:
-                    self.far.camera.present(face_photos(p)[1])
+                if self.far.camera is not None and self.far.camera.mode != "failed":
+                    self.far.camera.present(face_photos(p)[1])  # a dead camera stays dead
             elif key == "please_proceed":
                 self._phase = "waiting_for_exit"  # steps out once the exit door stands open
                 self._clear_devices()
             elif key == "go_to_counter":
                 self._phase = "waiting_to_go_back"  # turns back once the entrance stands open
                 self._clear_devices()
+            elif key == "out_of_service":
+                # The lane stopped: whoever is inside leaves by the door the gate opens for them.
+                forward = self._phase in ("leaving", "waiting_for_exit")
+                self._phase = "leaving_broken_lane"
+                self._leave(forward=forward)
             elif key == "wrong_way" and p.kind is Kind.WRONG_WAY:
                 self._leave(forward=True)  # told off, they go back out of the exit side they came in by
             elif key == "scan_passport" and self._back_to_idle():
@@ -202,8 +208,8 @@ class PassengerDriver:
         return self._phase not in ("scanning", "idle")
 
     def _clear_devices(self) -> None:
-        if self.far.camera is not None:
-            self.far.camera.empty()
+        if self.far.camera is not None and self.far.camera.mode != "failed":
+            self.far.camera.empty()  # the passenger steps away (a failed camera is left failed)
         if self.far.fingerprint is not None:
             self.far.fingerprint.lift_finger()
 
@@ -244,7 +250,9 @@ class PassengerDriver:
                 if self._phase == "wrong_way" and walker.speed < 0 and walker.position <= STOP_AT_M:
                     walker.stopped = True
             self._walkers = [w for w in self._walkers if w in self.lane.walkers]
-            finished = self._phase == "wrong_way" and not self._walkers and last_shown == "scan_passport"
+            finished = (
+                self._phase == "wrong_way" and not self._walkers and last_shown == "scan_passport"
+            ) or (self._phase == "leaving_broken_lane" and not self._walkers)
         if finished:
             self._finish(played)
             return
@@ -283,10 +291,7 @@ class PassengerDriver:
                     self.lane.walkers.remove(walker)
             self._walkers = []
             self._phase = "idle"
-            if self.far.camera is not None:
-                self.far.camera.empty()
-            if self.far.fingerprint is not None:
-                self.far.fingerprint.lift_finger()
+            self._clear_devices()
             played.done.set()
 
     # -- the gate's facts (a flow listener): what happened, for the summary ------------------------

@@ -74,6 +74,7 @@ def gate_config(
     direction: str = "departure",
     ledger: Path | None = None,
     watchlist_key: Path | None = None,
+    outbox_max_events: int = 100_000,
 ) -> GateConfig:
     folder.mkdir(parents=True, exist_ok=True)
     raw: dict[str, Any] = {
@@ -83,7 +84,7 @@ def gate_config(
         # a picture (edge/examples/gate.toml), so the emulated gate runs with liveness off.
         "face": {"liveness": "off", "max_frames": 2, "frame_interval_s": 0.0},
         "link": {"url": broker_url},
-        "outbox": {"path": "outbox.sqlite"},
+        "outbox": {"path": "outbox.sqlite", "max_events": outbox_max_events},
         "central": {"enrolment_cache_dir": "enrolments", "enrolment_timeout_s": 2.0},
         "watchlist": {"dir": "watchlist"},
         "metrics": {"port": 0},

@@ -9,97 +9,15 @@ photos, synthetic fingerprint templates of the finger the driver places).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from core.clock import ScaledClock
 from core.wire import CommandName
-from emulator.broker import BrokerConfig, MosquittoBroker
 from emulator.devices.board import FACES
-from emulator.driver import Played
-from emulator.population import Kind, Passenger, Population
-from emulator.rungate import FaceBook, RuntimeRig, enrolment_record, gate_config, seed_cache, seed_watchlist
+from emulator.population import Kind, Passenger
+from emulator.rungate import RuntimeRig
+from tests.emulator.site.runtime_support import assert_nothing_lost, play
 
 pytestmark = pytest.mark.skipif(not (FACES / "person_a_1.jpg").exists(), reason="face fixtures missing")
-
-FACTOR = 8.0  # emulated seconds per real second: fast, with room for the leaves' timer drift
-KINDS = [k.value for k in Kind]
-
-
-@pytest.fixture(scope="module")
-def face() -> Any:
-    from models import FacePipeline
-
-    return FacePipeline.load()
-
-
-@pytest.fixture(scope="module")
-def passengers() -> dict[Kind, Passenger]:
-    """The first passenger of every kind from one seeded population."""
-    found: dict[Kind, Passenger] = {}
-    for p in Population({k: 1 for k in KINDS}, seed=11).passengers(200):
-        found.setdefault(p.kind, p)
-    return found
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MosquittoBroker]:
-    broker = MosquittoBroker(tmp_path_factory.mktemp("broker"), BrokerConfig()).start()
-    try:
-        yield broker
-    finally:
-        broker.kill()
-
-
-def make_rig(
-    folder: Path, broker: MosquittoBroker, face: Any, passengers: dict[Kind, Passenger]
-) -> RuntimeRig:
-    clock = ScaledClock(FACTOR)
-    config = gate_config(
-        folder,
-        gate_id="gate-07",
-        site="cgk",
-        broker_url=broker.url,
-        ledger=folder / "ledger.txt",
-        watchlist_key=seed_watchlist(folder, passengers.values()),
-    )
-    book = FaceBook(face)
-    assert config.enrolment_cache_dir is not None
-    seed_cache(
-        config.enrolment_cache_dir,
-        [enrolment_record(p, book, "kiosk-01", clock) for p in passengers.values()],
-    )
-    return RuntimeRig(config, clock, face, supervisor_delay_s=3.0).start()
-
-
-@pytest.fixture(scope="module")
-def gate(
-    tmp_path_factory: pytest.TempPathFactory,
-    broker: MosquittoBroker,
-    face: Any,
-    passengers: dict[Kind, Passenger],
-) -> Iterator[RuntimeRig]:
-    rig = make_rig(tmp_path_factory.mktemp("gate"), broker, face, passengers)
-    try:
-        yield rig
-    finally:
-        rig.stop()
-
-
-def play(rig: RuntimeRig, passenger: Passenger) -> Played:
-    return rig.play(passenger, timeout_s=40.0)
-
-
-def assert_nothing_lost(rig: RuntimeRig) -> None:
-    ledger = rig.config.ledger_path
-    assert ledger is not None
-    emitted = {line.strip() for line in ledger.read_text(encoding="ascii").splitlines() if line.strip()}
-    kept = {entry.event_id for entry in rig.runtime.outbox.pending()}
-    assert emitted, "the gate emitted no events"
-    assert emitted - kept == set()
 
 
 def test_valid_passenger_crosses_after_fingerprint_and_face(

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,6 +76,42 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def artifacts_dir(request: pytest.FixtureRequest) -> Path:
     """``test-artifacts/<test name>/``: screenshots and reports a person can look at after a run."""
-    folder = ARTIFACTS / request.node.name.replace("/", "_")
+    folder: Path = ARTIFACTS / str(request.node.name).replace("/", "_")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium as root in a sandbox with no network: these flags keep it from phoning home (which this
+# machine refuses, many times a second) and from needing a GPU or a user namespace.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium (Playwright driving Debian's ``chromium``) shared by the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/ensure-system-packages does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def face_pipeline() -> Any:
+    """The real face pipeline (prepared, checksummed ONNX models), loaded once per test session."""
+    from models import FacePipeline
+
+    return FacePipeline.load()

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from central.app import create_app as create_central_app
 from central.ingest import Ingest
@@ -46,14 +46,6 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 BOARD = REPO / "hal" / "boards" / "emulated-kiosk.toml"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TODAY = date.today()  # the station runs on the system clock, as in an office
 RESIDENT = TravelDocument(
     document_code="P",
@@ -123,19 +115,6 @@ class Office:
 
     def crossings(self, document_number: str) -> list[dict[str, Any]]:
         return list(self.store.crossings(document_number=document_number))
-
-
-@pytest.fixture(scope="session")
-def face_pipeline() -> FacePipeline:
-    return FacePipeline.load()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

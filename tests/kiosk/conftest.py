@@ -29,14 +29,6 @@ from models.pipeline import FacePipeline
 
 REPO = Path(__file__).resolve().parents[2]
 BOARD = REPO / "hal" / "boards" / "emulated-kiosk.toml"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 class NameChecker:
@@ -73,11 +65,6 @@ class CentralUnderTest:
         if self.server is not None:
             self.server.stop()
         self.ingest = self.server = None
-
-
-@pytest.fixture(scope="session")
-def face_pipeline() -> FacePipeline:
-    return FacePipeline.load()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from central.server import BackgroundServer
 from core.documents import TravelDocument
@@ -16,7 +16,7 @@ from emulator.devices.board import FACES
 from emulator.devices.printer import render_text
 from kiosk.runtime import Kiosk
 from models.pipeline import FacePipeline, Frame, read_image
-from tests.kiosk.conftest import CHROMIUM_ARGS, CentralUnderTest, make_kiosk
+from tests.kiosk.conftest import CentralUnderTest, make_kiosk
 
 pytestmark = pytest.mark.browser
 
@@ -45,14 +45,6 @@ def closer(photo: Path) -> Frame:
         max(0, int(y - m * h)) : int(y + h * (1 + m)), max(0, int(x - m * w)) : int(x + w * (1 + m))
     ]
     return crop
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Lobby:

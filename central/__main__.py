@@ -10,7 +10,7 @@ COMMANDS = {
     "serve": ("central.cli_serve", "run ingest, API and dashboard"),
     "device": ("central.cli_device", "manage devices and their broker credentials"),
     "user": ("central.cli_user", "manage dashboard and API users"),
-    "watchlist": ("central.cli_watchlist", "import or export the cekal lists"),
+    "watchlist": ("central.watchlist.cli", "import, export or announce the cekal lists"),
 }
 
 

@@ -1,6 +1,10 @@
 """Builds the central web application: one route table, JSON errors, the API and the dashboard.
 
-app = create_app(Central(Store("sqlite:///central.db")))
+app = create_app(Central(Store("sqlite:///central.db")), workflows=Workflows(...))
+
+Besides the core API and dashboard, the app serves the watch-list API and pages (its service is given
+with ``central.watchlist.api.install``), the CCTV desk's API (``app.state.cctv``), and, when a
+``Workflows`` engine is given, the permit workflows' API and officers' screens.
 """
 
 from __future__ import annotations
@@ -15,9 +19,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.api import alerts, devices, enrolments, events, ops, reports
 from central.auth import Forbidden, NotAuthenticated
+from central.cctv import router as cctv
 from central.errors import CentralError, Conflict, Invalid, NotFound
 from central.service import Central
+from central.watchlist import api as watchlist_api
+from central.watchlist import pages as watchlist_pages
 from central.web import dashboard, incidents, pages
+from central.workflows.api import install as install_workflows
+from central.workflows.engine import Workflows
 
 VERSION = "0.1.0"
 STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -32,12 +41,15 @@ ROUTERS = (
     pages.router,
     dashboard.router,
     incidents.router,
+    watchlist_api.router,
+    watchlist_pages.router,
+    cctv.router,
 )
 
 STATUS = ((NotAuthenticated, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (Invalid, 422))
 
 
-def create_app(central: Central) -> FastAPI:
+def create_app(central: Central, workflows: Workflows | None = None) -> FastAPI:
     app = FastAPI(
         title="Imigrasi central service",
         version=VERSION,
@@ -48,6 +60,8 @@ def create_app(central: Central) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if workflows is not None:
+        install_workflows(app, workflows)
 
     @app.exception_handler(CentralError)
     async def central_error(request: Request, exc: CentralError) -> Response:

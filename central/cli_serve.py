@@ -2,6 +2,11 @@
 
 python -m central user add admin --role administrator < password.txt
 python -m central serve --db sqlite:///central.db --broker mqtt://127.0.0.1:1883
+
+One process serves the devices' ingest, the dashboard, the watch lists (signed with the key in
+$CENTRAL_WATCHLIST_KEY or --watchlist-key, announced on MQTT), the permit workflows (SOP variants chosen
+with --sop-choice SERVICE=SOP-ID, fees from --tariffs) and the CCTV desk (gallery signed with the key in
+$IMIGRASI_CCTV_KEY or --cctv-key).
 """
 
 from __future__ import annotations
@@ -16,18 +21,34 @@ import uvicorn
 
 from central import logs
 from central.app import create_app
+from central.cctv.desk import CctvDesk
+from central.cctv.desk import load_or_create_key as load_or_create_cctv_key
+from central.cctv.router import KEY_ENV as CCTV_KEY_ENV
 from central.cli_common import add_broker_files_options, add_db_option, broker_files
 from central.errors import CentralError
 from central.ingest import Ingest
 from central.service import Central, Settings
 from central.store import Store
+from central.watchlist import api as watchlist_api
+from central.watchlist.cekal import IndexCekalChecker
+from central.watchlist.keys import default_key_path, load_or_create_key
+from central.watchlist.service import MqttPublisher, WatchlistService
+from central.workflows.definitions import Catalogue
+from central.workflows.engine import Workflows
+from central.workflows.errors import DefinitionError
+from central.workflows.tariffs import EXAMPLE as EXAMPLE_TARIFFS
+from central.workflows.tariffs import Tariffs
 
 log = logging.getLogger("central.serve")
 PASSWORD_ENV = "CENTRAL_MQTT_PASSWORD"
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m central serve", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m central serve",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_db_option(parser)
     parser.add_argument("--broker", default=os.environ.get("CENTRAL_BROKER", "mqtt://127.0.0.1:1883"))
     parser.add_argument("--no-ingest", action="store_true", help="serve the API and dashboard only")
@@ -47,6 +68,32 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--language", default="id", choices=("id", "en"), help="default dashboard language")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--watchlist-key",
+        type=Path,
+        help="Ed25519 PEM signing the watch lists (made on first use; "
+        "default $CENTRAL_WATCHLIST_KEY or ~/.local/share/imigrasi-central/watchlist-ed25519.pem)",
+    )
+    parser.add_argument(
+        "--cctv-key",
+        type=Path,
+        help=f"Ed25519 PEM signing the CCTV alert gallery (made on first use; "
+        f"default ${CCTV_KEY_ENV} or cctv-ed25519.pem beside the watch-list key)",
+    )
+    parser.add_argument(
+        "--sop-choice",
+        action="append",
+        default=[],
+        metavar="SERVICE=SOP_ID",
+        help="the office's variant for a permit service, e.g. ITAS-VITAS=SOP-003-B06 (repeatable)",
+    )
+    parser.add_argument(
+        "--tariffs",
+        type=Path,
+        default=EXAMPLE_TARIFFS,
+        help="tariff table (TOML) for permit fees; the default is an EXAMPLE with invented amounts",
+    )
+    parser.add_argument("--office", default="Kantor Imigrasi", help="office name on permit documents")
     add_broker_files_options(parser)
     args = parser.parse_args(argv)
     logs.configure(args.log_level)
@@ -67,6 +114,18 @@ def main(argv: list[str]) -> int:
         secure_cookies=args.secure_cookies, broker_files=broker_files(args), default_language=args.language
     )
     central = Central(store, settings=settings)
+    try:
+        choices = _choices(args.sop_choice)
+        catalogue = Catalogue.load(choices=choices)
+        tariffs = Tariffs.load(args.tariffs)
+        watchlist_key = load_or_create_key(args.watchlist_key)
+        cctv_key_path = args.cctv_key or Path(
+            os.environ.get(CCTV_KEY_ENV) or default_key_path().with_name("cctv-ed25519.pem")
+        )
+        cctv_key = load_or_create_cctv_key(cctv_key_path)
+    except (CentralError, DefinitionError) as exc:
+        print(f"python -m central serve: {exc}", file=sys.stderr)
+        return 1
     ingest = None
     if not args.no_ingest:
         password = os.environ.get(PASSWORD_ENV)
@@ -85,13 +144,44 @@ def main(argv: list[str]) -> int:
         except CentralError as exc:
             print(f"python -m central serve: {exc}", file=sys.stderr)
             return 1
+    watchlist = WatchlistService(
+        store,
+        central.clock,
+        watchlist_key,
+        publisher=MqttPublisher(ingest.client) if ingest is not None else None,
+    )
+    workflows = Workflows(
+        store, central.clock, catalogue, tariffs, cekal=IndexCekalChecker(watchlist), office=args.office
+    )
+    workflows.sweep()  # breaches that fell due while central was down
+    workflows.rearm()
+    desk = CctvDesk(store, central.clock, cctv_key)
+    if ingest is not None:
+        ingest.workflows, ingest.cctv = workflows, desk
+    app = create_app(central, workflows=workflows)
+    watchlist_api.install(app, watchlist)
+    app.state.cctv = desk
+    if ingest is not None:
+        watchlist.announce()  # retained: gates that start later still learn the current version
     log.info(
         "serving", extra={"url": f"http://{args.host}:{args.port}", "db": store.engine.url.render_as_string()}
     )
     try:
-        uvicorn.run(create_app(central), host=args.host, port=args.port, log_level="warning", lifespan="off")
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="off")
     finally:
         if ingest is not None:
             ingest.stop()
         store.close()
     return 0
+
+
+def _choices(pairs: list[str]) -> dict[str, str]:
+    choices = {}
+    for pair in pairs:
+        service, sep, sop_id = pair.partition("=")
+        if not sep or not service.strip() or not sop_id.strip():
+            raise DefinitionError(
+                f"--sop-choice {pair!r} must look like SERVICE=SOP_ID, e.g. ITAS-VITAS=SOP-003-B06"
+            )
+        choices[service.strip()] = sop_id.strip()
+    return choices

@@ -26,7 +26,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -43,6 +43,10 @@ from central.store import EventRecord, Row, utc
 from central.translate import Translated
 from core.clock import Timer
 from core.wire import Topic
+
+if TYPE_CHECKING:
+    from central.cctv.desk import CctvDesk
+    from central.workflows.engine import Workflows
 
 log = logging.getLogger("central.ingest")
 ACK_CHUNK = 500  # event ids per events_ack message (keeps each ack well under the payload cap)
@@ -115,6 +119,9 @@ class Ingest:
         self.max_delay = max_delay
         self.keep_latencies = keep_latencies
         self.stats = IngestStats()
+        # Where kiosk applications and CCTV alarms go besides the events table (set by ``serve``).
+        self.workflows: Workflows | None = None
+        self.cctv: CctvDesk | None = None
         self._queue: queue.Queue[Inbound] = queue.Queue()
         self._stop = threading.Event()
         self._connected = threading.Event()

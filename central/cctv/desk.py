@@ -91,8 +91,8 @@ class CctvDesk:
     """Gallery management, signed distribution, and the alarm workflow, over the central store."""
 
     def __init__(self, store: Store, clock: Clock, signing_key: Ed25519PrivateKey) -> None:
+        # The tables come from the store's migrations (0300_cctv), not from here.
         self.store, self.clock, self.signing_key = store, clock, signing_key
-        t.metadata.create_all(store.engine)
 
     def public_key_pem(self) -> bytes:
         """What every watcher is configured with to verify the gallery."""

@@ -1,7 +1,7 @@
 """The CCTV tables (SQLAlchemy Core), on their own ``MetaData`` beside ``central.store.schema``.
 
-They are created with ``create_all`` when the desk starts; an Alembic migration for them is still to be
-added to ``central/store/migrations`` (see docs/cctv.md).
+The Alembic migration ``0300_cctv`` (branch ``cctv``) creates them; the store upgrades to "heads" when it
+opens, and a test compares that migration with these declarations.
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "export_csv": ("Unduh CSV", "Download CSV"),
     "reports": ("Laporan", "Reports"),
     "dashboard": ("Dasbor", "Dashboard"),
+    "workflows": ("Layanan izin", "Permit services"),
+    "watchlist_nav": ("Daftar cekal", "Watch lists"),
     "list_entry": ("Entri daftar cekal", "Watch-list entry"),
     "instructions": ("Instruksi", "Instructions"),
     "captured_face": ("Wajah tertangkap", "Captured face"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from central import auth
@@ -14,6 +15,13 @@ from central.store import Store
 from core.clock import ManualClock
 
 PASSWORD = "a long enough password"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with its production cost takes ~0.1 s per hash; tests hash a few per test. The scheme,
+    salt and verification stay the same, only the work factor drops."""
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

@@ -86,9 +86,3 @@ schema = schemathesis.from_pytest_fixture("fuzz_target")
 def test_no_endpoint_answers_with_a_server_error(case: Any, fuzz_headers: dict[str, str]) -> None:
     response = case.call_asgi(headers=fuzz_headers)
     case.validate_response(response, checks=(not_a_server_error,))
-    assert response.headers["content-type"].split(";")[0] in (
-        "application/json",
-        "text/csv",
-        "image/jpeg",
-        "text/plain",
-    )

@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import Any
 
 import msgpack
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.store import AlertRecord, CrossingRecord, DeviceStatus, EventRecord, Row
 from core import wire
+from core.signing import sign_command
 from core.wire import Channel, Topic
 
 CENTRAL_ID = "central"
 # Severity on the wire -> the alert queue's priority.
 PRIORITY = {wire.Severity.CRITICAL: "high", wire.Severity.WARNING: "normal", wire.Severity.INFO: "low"}
-# Alarms that hold a passenger inside the gate: the supervisor may release them (SOP-003-A03/A08-4).
-HOLDING_ALARMS = frozenset({wire.AlarmKind.CEKAL_IDENTIK.value, wire.AlarmKind.CEKAL_MIRIP.value})
 
 
 class Rejected(wire.WireError):
@@ -228,8 +228,11 @@ def acks(origin: Topic, event_ids: list[str], quarantined: list[str], *, at: dat
     return wire.topic_for(origin.site, origin.kind, origin.device_id, Channel.ACK), wire.encode(message)
 
 
-def command(command: Row, device: Row, *, in_reply_to: str | None) -> tuple[str, bytes]:
-    """The ``command`` message for a stored command row, on the device's ``cmd`` topic."""
+def command(
+    command: Row, device: Row, *, in_reply_to: str | None, key: Ed25519PrivateKey | None = None
+) -> tuple[str, bytes]:
+    """The ``command`` message for a stored command row, on the device's ``cmd`` topic; signed with a
+    fresh nonce when central has a command ``key`` (issue 12: gates refuse unsigned commands)."""
     message = wire.SupervisorCommand(
         event_id=command["command_id"],
         ts=command["issued_at"],
@@ -240,6 +243,8 @@ def command(command: Row, device: Row, *, in_reply_to: str | None) -> tuple[str,
         in_reply_to=in_reply_to,
         issued_by=command["issued_by"],
     )
+    if key is not None:
+        message = sign_command(message, key)
     return wire.topic_for(device["site"], device["kind"], device["device_id"], Channel.CMD), wire.encode(
         message
     )

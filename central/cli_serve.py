@@ -75,6 +75,12 @@ def main(argv: list[str]) -> int:
         "default $CENTRAL_WATCHLIST_KEY or ~/.local/share/imigrasi-central/watchlist-ed25519.pem)",
     )
     parser.add_argument(
+        "--command-key",
+        type=Path,
+        help="Ed25519 PEM signing supervisor commands to gates (made on first use; default "
+        "$CENTRAL_COMMAND_KEY or command-ed25519.pem beside the watch-list key); see docs/security.md",
+    )
+    parser.add_argument(
         "--cctv-key",
         type=Path,
         help=f"Ed25519 PEM signing the CCTV alert gallery (made on first use; "
@@ -123,6 +129,12 @@ def main(argv: list[str]) -> int:
             os.environ.get(CCTV_KEY_ENV) or default_key_path().with_name("cctv-ed25519.pem")
         )
         cctv_key = load_or_create_cctv_key(cctv_key_path)
+        command_key = load_or_create_key(
+            args.command_key
+            or Path(
+                os.environ.get("CENTRAL_COMMAND_KEY") or default_key_path().with_name("command-ed25519.pem")
+            )
+        )
     except (CentralError, DefinitionError) as exc:
         print(f"python -m central serve: {exc}", file=sys.stderr)
         return 1
@@ -158,6 +170,7 @@ def main(argv: list[str]) -> int:
     desk = CctvDesk(store, central.clock, cctv_key)
     if ingest is not None:
         ingest.workflows, ingest.cctv = workflows, desk
+        ingest.command_key = command_key  # issue 12: every command to a gate is signed
     app = create_app(central, workflows=workflows)
     watchlist_api.install(app, watchlist)
     app.state.cctv = desk

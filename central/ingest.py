@@ -45,6 +45,8 @@ from core.clock import Timer
 from core.wire import Topic
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from central.cctv.desk import CctvDesk
     from central.workflows.engine import Workflows
 
@@ -122,6 +124,7 @@ class Ingest:
         # Where kiosk applications and CCTV alarms go besides the events table (set by ``serve``).
         self.workflows: Workflows | None = None
         self.cctv: CctvDesk | None = None
+        self.command_key: Ed25519PrivateKey | None = None  # signs supervisor commands (issue 12)
         self._queue: queue.Queue[Inbound] = queue.Queue()
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -369,7 +372,7 @@ class Ingest:
             raise ValueError(f"device {device['device_id']} has no site, so it has no command topic")
         alert = store.alert(command["alert_id"]) if command["alert_id"] is not None else None
         in_reply_to = alert["event_id"] if alert is not None else None
-        topic, payload = translate.command(command, device, in_reply_to=in_reply_to)
+        topic, payload = translate.command(command, device, in_reply_to=in_reply_to, key=self.command_key)
         info = self.client.publish(topic, payload, qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             raise RuntimeError(f"the broker did not take the command ({mqtt.error_string(info.rc)})")

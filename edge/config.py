@@ -50,6 +50,9 @@ class GateConfig:
     face_max_frames: int = 8
     face_frame_interval_s: float = 0.1
     ledger_path: Path | None = None
+    # Central's Ed25519 command-signing public key (PEM); without it commands are not authenticated.
+    command_public_key: Path | None = None
+    command_max_skew_s: float = 30.0
 
 
 def load_config(path: Path | str) -> GateConfig:
@@ -225,4 +228,6 @@ def parse_config(raw: dict[str, Any], *, base: Path | None = None) -> GateConfig
         face_max_frames=max_frames,
         face_frame_interval_s=interval,
         ledger_path=file(gate, "ledger", "gate"),
+        command_public_key=file(central, "command_public_key", "central"),
+        command_max_skew_s=float(_get(central, "command_max_skew_s", (int, float), 30.0, section="central")),
     )

@@ -38,6 +38,7 @@ from core import wire
 from core.clock import Clock, Timer
 from core.documents import MrzResult
 from edge import codec, messages
+from edge.commands_auth import CommandAuthenticator, load_command_key
 from edge.config import GateConfig
 from edge.enrolments import Enrolment, EnrolmentClient
 from edge.errors import EdgeError, EnrolmentError
@@ -362,6 +363,14 @@ class GateRuntime:
         self.flow.listeners.extend([self.writer, JsonLog(), self])
         self.runtime_alarms: dict[str, str] = {}
         self._seen_commands: deque[str] = deque(maxlen=1000)
+        self.command_auth: CommandAuthenticator | None = None
+        if config.command_public_key is not None:
+            key = load_command_key(config.command_public_key)
+            self.command_auth = CommandAuthenticator(
+                key, config.gate_id, clock, max_skew_s=config.command_max_skew_s
+            )
+        else:
+            log.warning("no [central] command_public_key: supervisor commands are NOT authenticated")
         self._heartbeat: Timer | None = None
         self._status_lock = threading.Lock()
         self._stopped = False
@@ -511,6 +520,10 @@ class GateRuntime:
 
     def apply_command(self, command: wire.SupervisorCommand) -> tuple[bool, str]:
         """Carry out one supervisor command; returns (accepted, reason when refused)."""
+        if self.command_auth is not None and (refusal := self.command_auth.refusal(command)) is not None:
+            # Issue 12: an unsigned, forged, stale, replayed or mis-addressed command never acts.
+            self.raise_alarm("command_rejected", f"command {command.command_id} refused: {refusal}")
+            return False, refusal
         if command.target != self.config.gate_id:
             return False, "wrong_target"
         if command.command_id in self._seen_commands:

@@ -10,6 +10,7 @@ COMMANDS = {
     "serve": ("central.cli_serve", "run ingest, API and dashboard"),
     "device": ("central.cli_device", "manage devices and their broker credentials"),
     "user": ("central.cli_user", "manage dashboard and API users"),
+    "pki": ("central.cli_pki", "make the site CA and the broker's, central's and devices' certificates"),
     "watchlist": ("central.watchlist.cli", "import, export or announce the cekal lists"),
 }
 

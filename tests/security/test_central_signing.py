@@ -48,8 +48,10 @@ def test_central_signs_the_command_it_publishes_and_the_gate_accepts_it(store: S
 def test_a_resend_of_the_same_command_carries_a_new_nonce(store: Store) -> None:
     clock = ManualClock()
     row, device = stored_command(store, clock)
-    first = wire.decode_as(wire.SupervisorCommand, translate.command(row, device, in_reply_to=None, key=KEY)[1])
-    again = wire.decode_as(wire.SupervisorCommand, translate.command(row, device, in_reply_to=None, key=KEY)[1])
+    first, again = (
+        wire.decode_as(wire.SupervisorCommand, translate.command(row, device, in_reply_to=None, key=KEY)[1])
+        for _ in range(2)
+    )
     assert first.command_id == again.command_id
     assert first.nonce != again.nonce
 

@@ -123,6 +123,12 @@ class PassengerDriver:
         with self._lock:
             played = Played(passenger, started_s=self.clock.monotonic())
             self.current = played
+            if self._shown_last() == "out_of_service":
+                # The lane is closed (a fault nobody has repaired): the passenger goes to another lane.
+                played.outcome, played.reason = "lane_closed", "out_of_service"
+                played.ended_s = played.started_s
+                played.done.set()
+                return played
             self._walkers = []
             self._step = ""
             self._finger_attempts = 0

@@ -21,6 +21,7 @@ ledger (a kill -9 in between) are added, and passengers already played are skipp
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -66,6 +67,8 @@ def outcome_key(played: Played) -> str:
         if played.reason == "out_of_service":
             return "fault"
         return "redirected"
+    if played.outcome == "lane_closed":
+        return "fault"
     if played.outcome == "abandoned":
         return "timeouts" if played.reason == "walked_away" else "abandoned"
     if "wrong_way" in played.alarms:
@@ -125,7 +128,7 @@ class RuntimeGate:
         supervisor_token_file: Path | None = None,
         supervisor_delay_s: float = 8.0,
     ) -> None:
-        from models import FacePipeline
+        from models import FaceConfig, FacePipeline
 
         self.folder = folder
         self.clock = clock
@@ -133,7 +136,9 @@ class RuntimeGate:
         self.passenger_timeout_s = GIVE_UP_S / float(getattr(clock, "factor", 1.0)) + 30.0
         self.stop = threading.Event()
         self.events_path = folder / "events.txt"
-        face = FacePipeline.load()
+        # One inference thread: several gates share the machine, and the doors' and beams' timer
+        # threads must keep up with the scaled clock (docs/emulator.md).
+        face = FacePipeline.load(dataclasses.replace(FaceConfig.from_env(), threads=1))
         config = gate_config(
             folder,
             gate_id=device_id,
@@ -146,8 +151,6 @@ class RuntimeGate:
         )
         token = device_token_file.read_text(encoding="utf-8").strip() if device_token_file else None
         if token is not None:
-            import dataclasses
-
             config = dataclasses.replace(config, device_token_file=device_token_file)
         book = FaceBook(face)
         records = [enrolment_record(p, book, "kiosk-emulated", clock) for p in passengers]

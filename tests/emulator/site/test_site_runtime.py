@@ -21,7 +21,7 @@ MIX = "[mix]\nvalid = 4\nimpostor = 1\ncekal_identik = 1\ncekal_mirip = 1\nexpir
 def _run(tmp_path: Path, faults: str = "", *, passengers: int = 10) -> dict[str, Any]:
     path = tmp_path / "scenario.toml"
     path.write_text(f'name = "t"\narrivals_per_hour = 600\n{MIX}{faults}', encoding="utf-8")
-    with Site(tmp_path / "site", load(path), gates=2, seed=3, passengers=passengers, factor=8.0,
+    with Site(tmp_path / "site", load(path), gates=2, seed=3, passengers=passengers, factor=5.0,
               drain_timeout_s=45.0, engine="runtime", supervisor_delay_s=4.0) as site:  # fmt: skip
         site.start()
         site.wait(timeout_s=240)

@@ -11,6 +11,7 @@ COMMANDS = {
     "device": ("central.cli_device", "manage devices and their broker credentials"),
     "user": ("central.cli_user", "manage dashboard and API users"),
     "pki": ("central.cli_pki", "make the site CA and the broker's, central's and devices' certificates"),
+    "audit": ("central.cli_audit", "verify the tamper-evident audit trail"),
     "watchlist": ("central.watchlist.cli", "import, export or announce the cekal lists"),
 }
 

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from central import audit_chain
 from central.errors import Conflict, Invalid, NotFound
 from central.store import schema as t
 from central.store.engine import StoreError, make_engine, migrate
@@ -356,11 +357,13 @@ class Store:
     def audit(self, actor: str, action: str, *, now: datetime, target: str = "", **details: Any) -> None:
         """Append to the audit trail: every login, supervisor action and command lands here."""
         with self.write_lock, self.engine.begin() as conn:
-            conn.execute(
+            inserted = conn.execute(
                 t.audit.insert().values(
                     at=now, actor=actor, action=action, target=target[:128], details=details
                 )
             )
+            # Issue 12: chained in the same transaction, so no audit row exists without its hash.
+            audit_chain.link(conn, t.audit, int(inserted.inserted_primary_key[0]))  # type: ignore[index]
 
     def audit_trail(self, limit: int = 200) -> list[Row]:
         with self.engine.connect() as conn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,28 @@ def make_session(path: Path, threads: int) -> Any:
     options.intra_op_num_threads = max(1, threads)
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # ALL, not BASIC: BASIC held ~14 MB less but made YuNet about twice as slow (bench/results/face.md).
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # The memory pattern planner keeps one extra pre-planned block per input shape on top of the arena;
+    # turning it off took ~20 MB off the steady RSS for no measurable per-frame cost (bench/results/face.md).
+    options.enable_mem_pattern = False
     options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    release_free_heap()
+    return session
+
+
+def release_free_heap() -> None:
+    """Hand freed heap pages back to the OS (glibc ``malloc_trim``); a no-op elsewhere.
+
+    Building a session parses the whole protobuf and copies the weights; those temporaries are freed but
+    glibc keeps the pages, so without this the process stays ~40 MB larger than what it holds.
+    """
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # musl or another libc without malloc_trim
+        return
+    trim(0)

@@ -4,7 +4,8 @@ Steps: normalise the text (case, whitespace, reader padding ``_``, control chara
 that have an MRZ shape (stray lines around them are ignored), then read every field through the format's
 ``Layout``. Check digits are verified; a failing one may be repaired from the usual OCR confusions only
 when the repaired text makes the check digits hold (every repair is reported). Bad content becomes a
-``FieldError`` in the result; only text with no MRZ shape raises ``MrzFormatError``.
+``FieldError`` in the result; only text with no MRZ shape raises ``MrzFormatError``. A clean, valid TD3
+(the common case) takes a fast path at the end of this module that gives the same result sooner.
 """
 
 from __future__ import annotations

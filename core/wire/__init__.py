@@ -12,6 +12,7 @@ See docs/protocol.md for topics, messages, delivery guarantees and versioning.
 
 from __future__ import annotations
 
+from core.wire.cctv import CctvFaceAlarm, CctvWireError
 from core.wire.codec import (
     MAX_PAYLOAD_BYTES,
     canonical_bytes,
@@ -90,6 +91,8 @@ __all__ = [
     "AlarmKind",
     "ArtifactRef",
     "BiometricRetryRequest",
+    "CctvFaceAlarm",
+    "CctvWireError",
     "Channel",
     "CommandAck",
     "CommandName",

@@ -3,7 +3,9 @@
 Central signs a snapshot of the alert gallery (the faces of persons in the "alert system") with
 Ed25519; every watcher verifies it before use and keeps the verified bytes on disk, so it keeps
 watching from its last copy while central is away. A watcher that recognises a face sends one
-``CctvFaceAlarm``; nothing else about the camera feed ever leaves the watcher.
+``CctvFaceAlarm``, a registered wire message (type ``cctv_alarm``) on the camera's ``event`` topic;
+nothing else about the camera feed ever leaves the watcher. Errors are ``CctvWireError``, a
+``WireError``, so central's ingest quarantines a bad alarm like any other bad message.
 
 Templates travel as the opaque bytes ``models.FaceTemplate.to_bytes()`` makes (core does not import
 ``models``); the watcher decodes them.
@@ -19,24 +21,29 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import msgpack
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from core.wire.codec import decode_as, encode
+from core.wire.errors import WireError
+from core.wire.schema import MaxLen, Message, Range, message
+from core.wire.topics import Channel, DeviceKind, topic_for
+
 SNAPSHOT_FORMAT = 1
-ALARM_TYPE = "cctv.face_alarm"
+ALARM_TYPE = "cctv_alarm"
 SNAPSHOT_TOPIC = "cctv/gallery/snapshot"
 
 
-def alarm_topic(camera_id: str) -> str:
-    """The MQTT topic a watcher publishes its alarms on."""
-    return f"cctv/{camera_id}/alarms"
+def alarm_topic(site: str, camera_id: str) -> str:
+    """The MQTT topic a watcher publishes its alarms on: the camera's ``event`` channel."""
+    return topic_for(site, DeviceKind.CCTV, camera_id, Channel.EVENT)
 
 
-class CctvWireError(ValueError):
+class CctvWireError(WireError):
     """A gallery snapshot or a CCTV alarm that cannot be trusted or read; the message says why."""
 
 
@@ -141,23 +148,49 @@ def verify_snapshot(data: bytes, public_key: Ed25519PublicKey) -> GallerySnapsho
     return GallerySnapshot.from_body(body)
 
 
-@dataclass(frozen=True)
-class CctvFaceAlarm:
+ShortId = Annotated[str, MaxLen(64)]
+
+
+@message(ALARM_TYPE, channel=Channel.EVENT)
+class CctvFaceAlarm(Message):
     """A face on a camera resembled an alert-gallery entry (SOP-003-D05 step 2: notification and sound).
 
-    ``snapshot_jpeg`` is the one frame the watcher kept for this track; it is sent only with an alarm.
+    A camera's watcher publishes it through its outbox on ``imigrasi/v1/<site>/cctv/<camera>/event``;
+    ``event_id`` is the alarm's id (central stores it once however often it arrives), ``ts`` is when
+    the face was seen and ``device_id`` is the camera. ``snapshot_jpeg`` is the face crop the watcher
+    kept for this track; nothing else of the camera feed is ever sent.
+
+    Fields:
+        entry_id: the alert-gallery entry the face resembled.
+        watchlist_id: the watch-list entry that gallery entry belongs to, if any.
+        label: the gallery entry's label (a name or case number), for the desk.
+        score: cosine similarity of the face to the entry's best template.
+        threshold: the threshold the score passed on this watcher.
+        track_id: the watcher's track number (one alarm per track at most).
+        snapshot_jpeg: the face crop (JPEG) shown beside the reference photo.
     """
 
-    alarm_id: str
-    camera_id: str
-    occurred_at: datetime
-    entry_id: str
-    watchlist_id: str | None
-    label: str
+    entry_id: ShortId
+    watchlist_id: ShortId | None = None
+    label: Annotated[str, MaxLen(128)] = ""
     score: float
     threshold: float
-    track_id: int
+    track_id: Annotated[int, Range(0, None)]
     snapshot_jpeg: bytes
+
+    @property
+    def alarm_id(self) -> str:
+        """The alarm's id: its event id."""
+        return self.event_id
+
+    @property
+    def camera_id(self) -> str:
+        """The camera that saw the face: the producing device."""
+        return self.device_id
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.ts
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (the JPEG as base64), for HTTP and for the alarm directory."""
@@ -184,10 +217,10 @@ class CctvFaceAlarm:
             if occurred_at.tzinfo is None:
                 raise CctvWireError("alarm occurred_at must carry a UTC offset")
             watchlist_id = data.get("watchlist_id")
-            return cls(
-                alarm_id=_text(data["alarm_id"], "alarm_id", 36),
-                camera_id=_text(data["camera_id"], "camera_id", 64),
-                occurred_at=occurred_at,
+            alarm = cls(
+                event_id=_text(data["alarm_id"], "alarm_id", 36),
+                device_id=_text(data["camera_id"], "camera_id", 63),
+                ts=occurred_at.astimezone(UTC),
                 entry_id=_text(data["entry_id"], "entry_id", 64),
                 watchlist_id=None if watchlist_id is None else _text(watchlist_id, "watchlist_id", 64),
                 label=str(data.get("label", ""))[:128],
@@ -196,26 +229,27 @@ class CctvFaceAlarm:
                 track_id=int(data["track_id"]),
                 snapshot_jpeg=base64.b64decode(str(data["snapshot_jpeg"]), validate=True),
             )
+            encode(alarm)  # the wire's own checks: UUIDv7 alarm id, device-id camera name, ranges
+        except CctvWireError:
+            raise
+        except WireError as exc:
+            raise CctvWireError(f"{ALARM_TYPE} message is not valid: {exc}") from exc
         except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, CctvWireError):
-                raise
             raise CctvWireError(f"{ALARM_TYPE} message is incomplete or malformed: {exc!r}") from exc
+        return alarm
 
     def to_bytes(self) -> bytes:
-        """msgpack form for the outbox and MQTT (the JPEG stays binary)."""
-        payload = self.to_dict() | {"snapshot_jpeg": self.snapshot_jpeg}
-        data: bytes = msgpack.packb(payload, use_bin_type=True)
-        return data
+        """The wire form (``core.wire.encode``) for the outbox and MQTT; the JPEG stays binary."""
+        return encode(self)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CctvFaceAlarm:
         try:
-            payload = msgpack.unpackb(data, raw=False)
-        except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
-            raise CctvWireError(f"{ALARM_TYPE} payload is not msgpack ({exc})") from exc
-        if isinstance(payload, dict) and isinstance(payload.get("snapshot_jpeg"), bytes):
-            payload["snapshot_jpeg"] = base64.b64encode(payload["snapshot_jpeg"]).decode("ascii")
-        return cls.from_dict(payload)
+            return decode_as(cls, data)
+        except CctvWireError:
+            raise
+        except WireError as exc:
+            raise CctvWireError(f"{ALARM_TYPE} payload does not decode: {exc}") from exc
 
 
 def _text(value: Any, name: str, limit: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from core.wire.cctv import CctvFaceAlarm
 from core.wire.ids import event_id_from_parts
 from core.wire.messages import (
     Alarm,
@@ -204,6 +205,18 @@ def examples() -> dict[str, Message]:
             face_template=bytes(8),
             face_model_id="sface-2021dec-int8",
             submitted_at=_at(30.5),
+        ),
+        CctvFaceAlarm(
+            event_id=_eid(40, 13),
+            ts=_at(40),
+            device_id="cctv-t2-01",
+            entry_id="0b8c5a3e-7b1f-4b0e-9d59-4c1c3f7f2a10",
+            watchlist_id="W-0001",
+            label="case 114/2026",
+            score=0.712,
+            threshold=0.363,
+            track_id=17,
+            snapshot_jpeg=b"\xff\xd8\xff\xe0...\xff\xd9",
         ),
     ]
     return {type(item).TYPE: item for item in items}

@@ -36,11 +36,14 @@ def main(argv: list[str]) -> int:
     sink_group = parser.add_mutually_exclusive_group(required=True)
     sink_group.add_argument("--outbox", type=Path, help="the durable outbox database (alarms go to central)")
     sink_group.add_argument("--alarms", type=Path, help="a directory to write alarms into")
+    parser.add_argument("--site", help="the camera's site id (the wire topic's <site>); needed with --outbox")
     parser.add_argument("--threshold", type=float, help="alarm cosine (default: the face config's)")
     parser.add_argument("--max-frames", type=int, help="stop after this many frames")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
+    if args.outbox and not args.site:
+        parser.error("--outbox needs --site (alarms go on imigrasi/v1/<site>/cctv/<camera>/event)")
     fetch = None
     if args.central:
         if args.token_file is None:
@@ -54,7 +57,9 @@ def main(argv: list[str]) -> int:
             snapshot, model_id=pipeline.embedder.model_id, version=pipeline.embedder.version
         )
         log.info("alert gallery version %d from %s: %d entries", snapshot.version, origin, len(gallery))
-        sink: AlarmSink = OutboxAlarmSink(Outbox(args.outbox)) if args.outbox else AlarmDirectory(args.alarms)
+        sink: AlarmSink = (
+            OutboxAlarmSink(Outbox(args.outbox), args.site) if args.outbox else AlarmDirectory(args.alarms)
+        )
         watcher = CctvWatcher(
             args.camera_id, pipeline, gallery, sink, config=WatchConfig(threshold=args.threshold)
         )

@@ -44,10 +44,12 @@ class AlarmDirectory:
 
 
 class OutboxAlarmSink:
-    """On disk before it is published (ARCHITECTURE, "Data that must never be lost")."""
+    """On disk before it is published (ARCHITECTURE, "Data that must never be lost"), on the camera's
+    wire topic ``imigrasi/v1/<site>/cctv/<camera>/event``; central acks it like any other event."""
 
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(self, outbox: Outbox, site: str) -> None:
         self.outbox = outbox
+        self.site = site
 
     def raise_alarm(self, alarm: CctvFaceAlarm) -> None:
-        self.outbox.append(alarm_topic(alarm.camera_id), alarm.to_bytes(), event_id=alarm.alarm_id)
+        self.outbox.append(alarm_topic(self.site, alarm.camera_id), alarm.to_bytes(), event_id=alarm.event_id)

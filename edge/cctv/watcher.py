@@ -11,7 +11,6 @@ alarm, carrying a JPEG crop around the matched face; frames without an alarm are
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -165,10 +164,9 @@ class CctvWatcher:
         if hit.score < self.threshold:
             return None
         track.alarmed = True
-        alarm = CctvFaceAlarm(
-            alarm_id=str(uuid.uuid4()),
-            camera_id=self.camera_id,
-            occurred_at=self.clock.now(),
+        alarm = CctvFaceAlarm(  # its event id (a fresh UUIDv7) is the alarm id
+            device_id=self.camera_id,
+            ts=self.clock.now(),
             entry_id=hit.entry.entry_id,
             watchlist_id=hit.entry.watchlist_id,
             label=hit.entry.label,

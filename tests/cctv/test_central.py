@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,9 +111,8 @@ def add_entry(
 
 def alarm_body(entry_id: str = "e1") -> dict[str, object]:
     return CctvFaceAlarm(
-        alarm_id=str(uuid.uuid4()),
-        camera_id="cctv-t2-01",
-        occurred_at=ManualClock().now(),
+        device_id="cctv-t2-01",  # the camera; the alarm id is the fresh event id
+        ts=ManualClock().now(),
         entry_id=entry_id,
         watchlist_id="W-1",
         label="case 114",

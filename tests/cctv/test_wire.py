@@ -20,9 +20,9 @@ from core.wire.cctv import (
 
 KEY = Ed25519PrivateKey.generate()
 ALARM = CctvFaceAlarm(
-    alarm_id="0b8c5a3e-7b1f-4b0e-9d59-4c1c3f7f2a10",
-    camera_id="cctv-t2-01",
-    occurred_at=datetime(2026, 11, 22, 8, 30, tzinfo=UTC),
+    event_id="019aaa50-7b1f-7b0e-9d59-4c1c3f7f2a10",  # the alarm id
+    device_id="cctv-t2-01",  # the camera
+    ts=datetime(2026, 11, 22, 8, 30, tzinfo=UTC),
     entry_id="alert-a",
     watchlist_id="W-0001",
     label="x",

@@ -36,6 +36,7 @@ from paho.mqtt.properties import Properties
 
 from central import translate
 from central.alerts import public_alert
+from central.cctv.desk import public_alarm
 from central.devices import tile
 from central.errors import CentralError
 from central.service import Central
@@ -315,6 +316,8 @@ class Ingest:
         """What a message changes besides the events table: device state, commands, alerts, enrolments."""
         central, store = self.central, self.central.store
         updated = result.status is not None and store.update_device_status(result.status)
+        if not updated and result.status is not None and result.origin.kind == "counter":
+            updated = self._register_counter(result, now)
         if updated and result.status is not None and central.bus.subscribers:
             central.bus.publish("device", tile(store.device(result.status.device_id)))
         if result.answer is not None:
@@ -331,6 +334,47 @@ class Ingest:
             record = result.enrolment
             if record.get("issuing_state") and record.get("document_number"):
                 store.put_enrolment(record["issuing_state"], record["document_number"], record, now=now)
+        if result.application is not None:
+            self._open_case(result.application)
+        if result.cctv_alarm is not None and self.cctv is not None:
+            # Stored once per event id: a re-sent alarm changes nothing and rings no second time.
+            row, is_new = self.cctv.record_alarm(result.cctv_alarm)
+            if is_new:
+                central.bus.publish("cctv_alarm", public_alarm(row, self.cctv.timing(row)))
+
+    def _register_counter(self, result: Translated, now: datetime) -> bool:
+        """An officer's counter station that central does not know yet registers itself with its
+        retained status (it can publish only with a broker account), so its tile joins the gates'."""
+        status, origin, store = result.status, result.origin, self.central.store
+        if status is None or origin.device_id is None or not status.online:
+            return False
+        try:
+            store.add_device(origin.device_id, kind="counter", site=origin.site, now=now)
+        except CentralError:  # another ingest instance registered it first
+            pass
+        else:
+            store.audit("central", "device.register", now=now, target=origin.device_id, kind="counter")
+        return store.update_device_status(status)
+
+    def _open_case(self, opening: translate.CaseOpening) -> None:
+        """A kiosk application opens its workflow case (SOP intake), once per application id."""
+        if self.workflows is None:
+            return
+        try:
+            self.workflows.open_case(
+                opening.applicant,
+                by=str(opening.data["kiosk"]),
+                service_code=opening.service_code,
+                data=opening.data,
+                source_ref=opening.application_id,
+            )
+        except CentralError as exc:
+            # Never retried (the same message fails the same way); the event itself is stored, so an
+            # officer can still open the case by hand from it.
+            log.warning(
+                "a kiosk application opened no case",
+                extra={"application_id": opening.application_id, "reason": str(exc)},
+            )
 
     def _ack(self, to_ack: dict[Topic, tuple[list[str], list[str]]], now: datetime) -> None:
         for origin, (stored, quarantined) in to_ack.items():

@@ -49,6 +49,19 @@ class Translated:
     answer: CommandAnswer | None = None
     cleared_alarm: str | None = None  # the alarm_id an alarm-clearing message closes
     enrolment: dict[str, Any] | None = None
+    application: CaseOpening | None = None  # a kiosk application for the workflow engine
+    cctv_alarm: wire.CctvFaceAlarm | None = None  # for the CCTV desk (SOP-003-D05)
+
+
+@dataclass(frozen=True)
+class CaseOpening:
+    """What ``Workflows.open_case`` needs from a kiosk ``application`` message (the same fields the
+    kiosk's HTTP fallback sends, so both paths open the same one case, keyed by ``application_id``)."""
+
+    application_id: str
+    service_code: str
+    applicant: dict[str, Any]
+    data: dict[str, Any]
 
 
 def subscriptions(share_group: str | None) -> list[str]:
@@ -165,7 +178,32 @@ def _event(origin: Topic, msg: wire.Message, payload: bytes) -> Translated:
     if isinstance(msg, wire.EnrolmentRecord):
         body = _body(payload)
         return Translated(origin, event=_record(msg, body), enrolment=body)
+    if isinstance(msg, wire.KioskApplication):
+        return Translated(origin, event=_record(msg, _body(payload)), application=case_opening(msg))
+    if isinstance(msg, wire.CctvFaceAlarm):
+        # The face crop lives in the CCTV desk's alarm row, not twice in the events table.
+        body = _body(payload, drop=("snapshot_jpeg",))
+        return Translated(origin, event=_record(msg, body), cctv_alarm=msg)
     return Translated(origin, event=_record(msg, _body(payload)))
+
+
+def case_opening(msg: wire.KioskApplication) -> CaseOpening:
+    """The applicant as the workflow engine takes it: the form's fields, completed from the MRZ."""
+    applicant: dict[str, Any] = dict(msg.applicant)
+    doc = msg.document
+    if doc is not None:
+        applicant.setdefault("name", f"{doc.given_names} {doc.surname}".strip())
+        applicant.setdefault("passport_no", doc.document_number)
+        applicant.setdefault("nationality", doc.nationality)
+        applicant.setdefault("passport_expiry", doc.expiry_date)
+    data = {
+        "application_id": msg.application_id,
+        "kiosk": msg.device_id,
+        "documents": sorted(d.name for d in msg.documents),
+        "face_captured": msg.face_template is not None,
+        "fingerprint_captured": msg.fingerprint_template is not None,
+    }
+    return CaseOpening(msg.application_id, msg.service_code, applicant, data)
 
 
 def _record(
@@ -261,4 +299,8 @@ def summary(event: EventRecord) -> str:
         return f"{body.get('door', '')} {body.get('state', '')}"
     if event.type == "retry_request":
         return f"{body.get('modality', '')} attempt {body.get('attempt', '')}"
+    if event.type == "application":
+        return f"{body.get('service_code', '')} {body.get('application_id', '')}".strip()
+    if event.type == "cctv_alarm":
+        return f"{body.get('label', '')} score {body.get('score', '')}".strip()
     return ""

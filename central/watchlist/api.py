@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
 
 from central.api.deps import get_central, require_role
@@ -24,6 +25,7 @@ READERS = require_role(*STAFF)
 CHANGERS = require_role(*MANAGERS)  # SOP: the list is changed by supervisors and above, never officers
 DOWNLOADERS = require_role(*STAFF, DEVICE)
 SIGNED = "application/octet-stream"
+MAX_DB_INT = 2**31 - 1  # larger numbers cannot name a row, and SQLite refuses them as parameters
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -66,7 +68,7 @@ def list_entries(
     q: Annotated[str, Query(max_length=128)] = "",
     list_: Annotated[str, Query(alias="list", max_length=32)] = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_DB_INT)] = 0,
 ) -> list[dict[str, Any]]:
     found = service.entries(search=q, lists=[list_] if list_ else (), limit=limit, offset=offset)
     return [e.to_dict() for e in found]
@@ -170,7 +172,10 @@ def public_key(service: Service, _who: Annotated[Principal, Depends(DOWNLOADERS)
 
 @router.get("/snapshots/{version}")
 def snapshot(
-    version: int, request: Request, service: Service, _who: Annotated[Principal, Depends(DOWNLOADERS)]
+    version: Annotated[int, PathParam(ge=0, le=MAX_DB_INT)],
+    request: Request,
+    service: Service,
+    _who: Annotated[Principal, Depends(DOWNLOADERS)],
 ) -> Response:
     """The signed snapshot of one version (``core.watchlist.verify_snapshot``); Range resumes it."""
     return _ranged(request, service.snapshot_bytes(version), f"watchlist-{version}.wls")
@@ -182,7 +187,7 @@ def delta_span(
 ) -> Response:
     """``/deltas/BASE-TARGET``: the signed delta named in the announcement."""
     base, _, target = span.partition("-")
-    if not (base.isdigit() and target.isdigit()):
+    if not (base.isdigit() and target.isdigit()) or max(len(base), len(target)) > 9:
         raise NotFound(f"{span!r} is not BASE-TARGET (e.g. 41-42)")
     return _ranged(request, service.delta_bytes(int(base), int(target)), f"watchlist-{span}.wld")
 
@@ -192,7 +197,7 @@ def delta_from(
     request: Request,
     service: Service,
     _who: Annotated[Principal, Depends(DOWNLOADERS)],
-    from_: Annotated[int, Query(alias="from", ge=1, description="the version the gate runs")],
+    from_: Annotated[int, Query(alias="from", ge=1, le=MAX_DB_INT, description="the version the gate runs")],
 ) -> Response:
     """One signed delta from the caller's version to the current one (a gate that missed several)."""
     current = service.current_version()

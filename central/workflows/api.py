@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -26,6 +26,7 @@ router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"])
 read = Depends(require_role(*STAFF))
 officer = Depends(require_role(*OFFICERS))
 opener = Depends(require_role(*OFFICERS, DEVICE))
+status_reader = Depends(require_role(*STAFF, DEVICE))
 
 
 def install(app: FastAPI, workflows: Workflows) -> None:
@@ -101,9 +102,25 @@ def sop(request: Request, sop_id: str, _p: Principal = read) -> dict[str, Any]:
 
 @router.post("/cases", status_code=201)
 def open_case(request: Request, body: OpenCase, p: Principal = opener) -> Row:
+    # A kiosk's application id makes the call idempotent: its MQTT event opens the same one case.
+    ref = body.data.get("application_id")
     return get_workflows(request).open_case(
-        body.applicant, by=p.name, service_code=body.service_code, sop_id=body.sop_id, data=body.data
+        body.applicant,
+        by=p.name,
+        service_code=body.service_code,
+        sop_id=body.sop_id,
+        data=body.data,
+        source_ref=ref if isinstance(ref, str) and ref else None,
     )
+
+
+@router.get("/cases/by-number/{number}/status")
+def case_status(
+    request: Request, number: Annotated[str, Path(max_length=64)], _p: Principal = status_reader
+) -> Row:
+    """The narrow read a kiosk may make for an applicant: state, current step and what is still needed,
+    by central's application number or the kiosk's application id; no names, no documents."""
+    return get_workflows(request).status_by_number(number)
 
 
 @router.get("/cases/{case_id}")

@@ -83,17 +83,66 @@ class Workflows:
         service_code: str = "",
         sop_id: str = "",
         data: Mapping[str, Any] | None = None,
+        source_ref: str | None = None,
     ) -> Row:
-        """Open a case (kiosk submission, counter intake, gate alarm) and run it to its first task."""
+        """Open a case (kiosk submission, counter intake, gate alarm) and run it to its first task.
+
+        ``source_ref`` names the submission (a kiosk's application id): a second call with the same
+        reference opens nothing and returns the case the first one opened."""
         sop = self.catalogue.sop(sop_id) if sop_id else self.catalogue.for_service(service_code)
         name = str(applicant.get("name", "")).strip()
         if not name:
             raise BadAction("the applicant has no name; send applicant.name")
+        ref = (source_ref or "").strip()[:64]
         with self._tx() as conn:
-            case_id = self._insert_case(conn, sop, applicant, data or {}, by=by, parent=None)
-            self._enter(conn, case_id, sop, sop.first.no, by)
+            known = self._case_of_source(conn, ref) if ref else None
+            if known is None:
+                case_id = self._insert_case(conn, sop, applicant, data or {}, by=by, parent=None)
+                if ref:
+                    conn.execute(t.wf_case_sources.insert().values(source_ref=ref, case_id=case_id))
+                self._enter(conn, case_id, sop, sop.first.no, by)
+            else:
+                case_id = known
         self._arm_timers()
         return self.case(case_id)
+
+    def case_of_source(self, source_ref: str) -> int | None:
+        """The case a submission (a kiosk's application id) opened, if it has arrived."""
+        with self.store.engine.connect() as conn:
+            return self._case_of_source(conn, source_ref.strip()[:64])
+
+    @staticmethod
+    def _case_of_source(conn: sa.Connection, ref: str) -> int | None:
+        found = conn.execute(
+            sa.select(t.wf_case_sources.c.case_id).where(t.wf_case_sources.c.source_ref == ref)
+        ).scalar()
+        return None if found is None else int(found)
+
+    def status_by_number(self, number: str) -> Row:
+        """What an applicant may learn at a kiosk: only the state, the current step and what is still
+        needed, by central's application number or the kiosk's application id. No personal data."""
+        number = number.strip()[:64]
+        with self.store.engine.connect() as conn:
+            case_id = conn.execute(
+                sa.select(t.wf_cases.c.case_id).where(t.wf_cases.c.application_no == number)
+            ).scalar()
+            if case_id is None:
+                case_id = self._case_of_source(conn, number)
+        if case_id is None:
+            raise CaseNotFound(f"no application {number!r}; check the number on the receipt")
+        case = self.case(int(case_id))
+        step = case["step"]
+        needed = (
+            [] if step is None else [r for r in step["requires"] if not (r == "payment" and case["paid"])]
+        )
+        return {
+            "application_no": case["application_no"],
+            "service_code": case["service_code"],
+            "status": case["status"],
+            "step": None if step is None else {"no": step["no"], "name": step["name"]},
+            "still_needed": needed,
+            "billing_open": any(p["paid_at"] is None for p in case["payments"]),
+        }
 
     def act(
         self,

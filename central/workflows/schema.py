@@ -87,3 +87,12 @@ wf_counters = sa.Table(
     sa.Column("name", sa.String(48), primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
+
+# The submission that opened a case (a kiosk's application id): the same application arriving twice
+# (MQTT re-delivery, or both the MQTT event and the kiosk's HTTP fallback) opens one case.
+wf_case_sources = sa.Table(
+    "wf_case_sources",
+    metadata,
+    sa.Column("source_ref", sa.String(64), primary_key=True),
+    sa.Column("case_id", sa.Integer, nullable=False),
+)

@@ -43,8 +43,8 @@
   function renderTile(d) {
     const id = "tile-" + d.device_id;
     const doors = Object.entries(d.doors || {}).map(([k, v]) => k + ": " + v).join(", ");
-    const tile = el("article", { id: id, class: "tile " + (d.online ? "online" : "offline") + (d.in_service ? "" : " oos"), "data-device": d.device_id },
-      el("h3", {}, d.device_id, " ", el("small", {}, [d.site, d.lane, d.direction].filter(Boolean).join(" · "))),
+    const tile = el("article", { id: id, class: "tile kind-" + d.kind + " " + (d.online ? "online" : "offline") + (d.in_service ? "" : " oos"), "data-device": d.device_id, "data-kind": d.kind },
+      el("h3", {}, d.device_id, " ", el("small", {}, [T["kind_" + d.kind] || d.kind, d.site, d.lane, d.direction].filter(Boolean).join(" · "))),
       el("p", { class: "state" }, el("span", { class: "online-flag" }, d.online ? T.online : T.offline), " · ",
         el("span", { class: "service-flag" }, d.in_service ? T.in_service : T.out_of_service)),
       el("p", {}, T.lane_state + ": ", el("span", { class: "lane-state" }, d.lane_state || "-")),

@@ -22,15 +22,18 @@ ledger (a kill -9 in between) are added, and passengers already played are skipp
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from core.clock import Clock
 from core.wire import CommandName, to_jsonable
+from emulator.devices.walkers import Walker
 from emulator.driver import GIVE_UP_S, Played
 from emulator.population import Passenger
 from emulator.rungate import (
@@ -74,6 +77,31 @@ def outcome_key(played: Played) -> str:
     if "wrong_way" in played.alarms:
         return "abandoned"
     return played.outcome or "none"
+
+
+def apply_device_fault(far: Any, rig: RuntimeRig, kind: str) -> Callable[[], None] | None:
+    """Break one device of the emulated board; returns how to mend it (or None)."""
+    if kind == "fire_alarm" and far.fire_contact is not None:
+        far.fire_contact.raise_alarm()
+        return cast(Callable[[], None], far.fire_contact.clear)
+    if kind == "door_jam" and "entry" in far.leaves:
+        leaf = far.leaves["entry"]
+        leaf.jam()
+        return lambda: leaf.jam(False)
+    if kind == "beam_stuck" and far.lane is not None:
+        lane = far.lane
+        stuck = lane.add(Walker(position=0.75, speed=0.0, length=0.02, kind="stuck-beam", stopped=True))
+        return lambda: lane.walkers.remove(stuck) if stuck in lane.walkers else None
+    if kind == "camera_lost" and far.camera is not None:
+        far.camera.fail()
+        return cast(Callable[[], None], far.camera.empty)
+    if kind == "fingerprint_unplugged" and far.fingerprint is not None:
+        far.fingerprint.unplug()
+        return cast(Callable[[], None], far.fingerprint.plug_in)
+    if kind == "serial_garbage":
+        rig.driver.mrz_garbage = 40
+        return lambda: setattr(rig.driver, "mrz_garbage", 0)
+    raise RigError(f"device fault {kind!r} cannot be applied to this board")
 
 
 class CentralSupervisorSink:
@@ -166,6 +194,7 @@ class RuntimeGate:
             )
         self.rig = RuntimeRig(config, clock, face, supervisor_delay_s=supervisor_delay_s, command_sink=sink)
         self.ledger = Ledger(ledger_path)
+        self._faults_applied = 0
         self._recover()
 
     def _ledgered(self) -> tuple[set[int], set[str]]:
@@ -197,12 +226,36 @@ class RuntimeGate:
     def start(self) -> None:
         self.rig.start()
 
+    # -- device faults from the site's timeline ----------------------------------------------------
+
+    def _apply_faults(self) -> None:
+        """Apply fault lines the site appended to ``faults.jsonl`` since the last passenger.
+
+        ``down_s`` is in emulated seconds here: after it the device recovers (a jammed door is freed,
+        the camera and the module come back, the fire alarm clears, the stuck beam is wiped). A lane
+        the fault took out of service stays out of service: nobody repairs it in the emulator.
+        """
+        path = self.folder / "faults.jsonl"
+        if not path.exists():
+            return
+        lines = path.read_text(encoding="utf-8").splitlines()
+        far = self.rig.runtime.board.far_end
+        for line in lines[self._faults_applied :]:
+            fault = json.loads(line)
+            kind, down = str(fault["kind"]), float(fault.get("down_s", 1.0))
+            undo = apply_device_fault(far, self.rig, kind)
+            if undo is not None:
+                self.clock.call_later(down, undo)
+            self.ledger.write({"line": "fault", "kind": kind, "down_s": down})
+        self._faults_applied = len(lines)
+
     def play(self, passengers: list[Passenger]) -> None:
         for passenger in passengers:
             if self.stop.is_set():
                 return
             if passenger.index in self.played_before:
                 continue
+            self._apply_faults()
             self.ledger.write({"line": "session", "passenger": passenger.index, "kind": passenger.kind.value})
             try:
                 played = self.rig.play(passenger, timeout_s=self.passenger_timeout_s)

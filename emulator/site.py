@@ -31,7 +31,7 @@ import httpx
 
 from emulator.broker import MosquittoBroker, free_port
 from emulator.reconcile import stored_event_counts, summarise
-from emulator.scenarios import Fault, Scenario
+from emulator.scenarios import DEVICE_FAULTS, Fault, Scenario
 from emulator.wiregate import read_ledger
 
 PYTHON = sys.executable
@@ -257,6 +257,15 @@ class Site:
             self.kill_central()
             time.sleep(fault.down_s)
             self.start_central()
+        elif fault.kind in DEVICE_FAULTS:
+            if self.engine != "runtime":
+                raise SiteError(
+                    f"device fault {fault.kind!r} needs real gates (engine runtime), not the stand-in"
+                )
+            # The gate process applies it to its emulated board before its next passenger.
+            gate = self.gate_processes[fault.gate % len(self.gate_processes)]
+            with (gate.folder / "faults.jsonl").open("a", encoding="utf-8") as out:
+                out.write(json.dumps({"kind": fault.kind, "down_s": fault.down_s}) + "\n")
         elif fault.kind == "gate_kill":
             gate = self.gate_processes[fault.gate % len(self.gate_processes)]
             self.kill_gate(gate)

@@ -46,9 +46,14 @@ def test_a_missing_mix_is_refused() -> None:
         parse({"passengers": 3})
 
 
-def test_a_device_fault_is_refused_until_the_gate_runtime_lands() -> None:
-    with pytest.raises(ScenarioError, match="gate runtime"):
-        parse({"mix": {"valid": 1}, "faults": [{"at": 0.5, "kind": "door_jam"}]})
+def test_a_device_fault_is_accepted_for_the_gate_to_play() -> None:
+    scenario = parse({"mix": {"valid": 1}, "faults": [{"at": 0.5, "kind": "door_jam", "gate": 1}]})
+    assert [(f.kind, f.gate) for f in scenario.faults] == [("door_jam", 1)]
+
+
+def test_a_full_outbox_is_refused_in_a_site_run_with_the_reason() -> None:
+    with pytest.raises(ScenarioError, match="small outbox"):
+        parse({"mix": {"valid": 1}, "faults": [{"at": 0.5, "kind": "outbox_disk_full"}]})
 
 
 def test_a_fault_time_outside_zero_to_one_is_refused() -> None:

@@ -47,3 +47,13 @@ def test_a_real_gate_killed_mid_run_loses_nothing(tmp_path: Path) -> None:
     assert summary["gate_restarts"]["gate-02"] >= 1
     assert summary["lost"] == 0, summary["lost_ids"]
     assert summary["duplicates_stored"] == 0
+
+
+@pytest.mark.slow
+def test_a_device_fault_from_the_timeline_closes_one_lane_and_loses_nothing(tmp_path: Path) -> None:
+    summary = _run(tmp_path, '[[faults]]\nat = 0.2\nkind = "camera_lost"\ngate = 0\ndown_s = 60.0\n')
+    assert [f["kind"] for f in summary["faults"]] == ["camera_lost"]
+    assert summary["outcomes"]["fault"] >= 1
+    assert summary["passengers_played"] == 10
+    assert summary["lost"] == 0, summary["lost_ids"]
+    assert summary["duplicates_stored"] == 0

@@ -21,6 +21,10 @@ def make_session(path: Path, threads: int) -> Any:
     # The memory pattern planner keeps one extra pre-planned block per input shape on top of the arena;
     # turning it off took ~20 MB off the steady RSS for no measurable per-frame cost (bench/results/face.md).
     options.enable_mem_pattern = False
+    # No weight pre-packing: building the packed copies of SFace's 38.7 MB of weights is what set the
+    # load-time peak (183-187 -> 158-162 MB VmHWM with it off), and per-frame medians did not change
+    # measurably (1 thread 45.7-46.5 vs 45.9-46.4 ms, interleaved A/B; bench/results/face.md).
+    options.add_session_config_entry("session.disable_prepacking", "1")
     # Worker threads sleep instead of spinning between operators: a gate shares its two cores with the
     # camera, MQTT and UI, and a spinning worker takes the core those need. Interleaved A/B runs on a
     # busy 2-core machine: 2-thread median 27-112 ms without spinning vs 57-133 ms with it.

@@ -42,6 +42,7 @@ TICK_S = 0.05  # how often the passenger looks at the lane (emulated seconds)
 STOP_AT_M = 1.0  # where a passenger stands inside the lane for fingerprint and face
 REACTION_S = 0.5  # from "please enter" on an open door to the first step
 GIVE_UP_S = 600.0  # a passenger the gate never finishes with is recorded as stuck
+SETTLE_S = 1.0  # after "out of service", time for the gate's own record of the passage
 
 
 class DriverError(RuntimeError):
@@ -111,6 +112,7 @@ class PassengerDriver:
         self._step = ""  # "fingerprint" or "face": what a "try again" refers to
         self._finger_attempts = 0
         self._lock = threading.RLock()
+        self._broken_at = 0.0
         self.mrz_garbage = 0  # fault: this many noise bytes on the reader's line before each document
         board.display.when_shown = self._shown
         if flow_listeners is not None:
@@ -142,7 +144,7 @@ class PassengerDriver:
                 self._walkers = [walker]
         else:
             self.clock.call_later(passenger.timing.scan_s, self._present_document)
-        self.clock.call_later(TICK_S, self._tick)
+        self.clock.call_later(TICK_S, lambda: self._tick(played))
         self.clock.call_later(GIVE_UP_S, lambda: self._finish(played, stuck=True))
         return played
 
@@ -201,6 +203,7 @@ class PassengerDriver:
                 # The lane stopped: whoever is inside leaves by the door the gate opens for them.
                 forward = self._phase in ("leaving", "waiting_for_exit")
                 self._phase = "leaving_broken_lane"
+                self._broken_at = self.clock.monotonic()
                 self._leave(forward=forward)
             elif key == "wrong_way" and p.kind is Kind.WRONG_WAY:
                 self._leave(forward=True)  # told off, they go back out of the exit side they came in by
@@ -225,14 +228,17 @@ class PassengerDriver:
             walker.stopped = False
             walker.speed = abs(walker.speed) if forward else -abs(walker.speed)
 
-    def _tick(self) -> None:
+    def _tick(self, mine: Played) -> None:
+        """One look at the lane for passenger ``mine``; the chain ends with that passenger."""
+        if mine.done.is_set() or mine is not self.current:
+            return
         entry, exit_ = self.board.doors.get("entry"), self.board.doors.get("exit")
         entry_open = entry is not None and entry.is_open  # read outside the lock (see play)
         exit_open = exit_ is not None and exit_.is_open
         last_shown = self._shown_last()
         with self._lock:
             played = self.current
-            if played is None or played.done.is_set():
+            if played is not mine or played.done.is_set():
                 return
             p = played.passenger
             if self._phase == "waiting_for_door" and entry_open:
@@ -258,11 +264,16 @@ class PassengerDriver:
             self._walkers = [w for w in self._walkers if w in self.lane.walkers]
             finished = (
                 self._phase == "wrong_way" and not self._walkers and last_shown == "scan_passport"
-            ) or (self._phase == "leaving_broken_lane" and not self._walkers)
+            ) or (
+                # The gate records the passage right after it shows "out of service": wait a moment.
+                self._phase == "leaving_broken_lane"
+                and not self._walkers
+                and self.clock.monotonic() - self._broken_at >= SETTLE_S
+            )
         if finished:
             self._finish(played)
             return
-        self.clock.call_later(TICK_S, self._tick)
+        self.clock.call_later(TICK_S, lambda: self._tick(mine))
 
     def _shown_last(self) -> str | None:
         display = self.board.display

@@ -69,6 +69,9 @@ def test_fire_alarm_opens_both_doors_and_the_lane_resumes_when_it_clears(fresh_g
 def test_a_jammed_entrance_takes_the_lane_out_of_service(
     fresh_gate: RuntimeRig, passengers: dict[Kind, Passenger]
 ) -> None:
+    doors = fresh_gate.runtime.board.doors
+    # Jam the leaf once it has settled shut after start-up (a leaf jammed mid-move faults at once).
+    assert eventually(lambda: doors["entry"].is_closed and doors["exit"].is_closed)
     far_end(fresh_gate).leaves["entry"].jam()
     played = play(fresh_gate, passengers[Kind.VALID])
     assert "door_fault" in played.alarms

@@ -227,8 +227,12 @@ class CctvFaceAlarm(Message):
                 score=float(data["score"]),
                 threshold=float(data["threshold"]),
                 track_id=int(data["track_id"]),
-                snapshot_jpeg=base64.b64decode(str(data["snapshot_jpeg"]), validate=True),
+                snapshot_jpeg=base64.b64decode(
+                    _text(data["snapshot_jpeg"], "snapshot_jpeg", 8_000_000), validate=True
+                ),
             )
+            if not alarm.snapshot_jpeg.startswith(b"\xff\xd8"):
+                raise CctvWireError("alarm snapshot_jpeg must be a JPEG image (base64 in JSON)")
             encode(alarm)  # the wire's own checks: UUIDv7 alarm id, device-id camera name, ranges
         except CctvWireError:
             raise

@@ -95,13 +95,9 @@ def test_a_vitas_cekal_hit_goes_to_officer_1_for_the_in_depth_check(office: Offi
 def test_a_held_application_refuses_actions(office: Office) -> None:
     sop = CATALOGUE.sop("SOP-000")
     case = drive_to(office, sop, open_case(office, sop, name="Cekal Subject"), "2")
-    first = office.as_("officer").post(
-        f"{API}/cases/{case['case_id']}/actions", json={"action": "approve"}
-    )
+    first = office.as_("officer").post(f"{API}/cases/{case['case_id']}/actions", json={"action": "approve"})
     assert first.status_code == 200 and first.json()["status"] == "held"
-    again = office.as_("officer").post(
-        f"{API}/cases/{case['case_id']}/actions", json={"action": "approve"}
-    )
+    again = office.as_("officer").post(f"{API}/cases/{case['case_id']}/actions", json={"action": "approve"})
     assert again.status_code == 409
     assert "waits for its linked case" in again.json()["error"]["message"]
 

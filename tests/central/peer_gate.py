@@ -20,7 +20,7 @@ from core import wire
 from core.wire import Channel
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
     """Poll real I/O (broker, database) until ``condition`` holds; fail with ``what`` otherwise."""
     deadline = time.monotonic() + timeout
     while not condition():

@@ -19,8 +19,10 @@ from emulator.scenarios import ScenarioError, load
 from emulator.site import Site, SiteError, run_folder, write_summary
 
 
-def build_parser(prog: str = "python -m emulator run") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
+def build_parser(
+    prog: str = "python -m emulator run", description: str | None = None
+) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=description or __doc__)
     parser.add_argument("--scenario", default="mixed", help="normal, mixed, peak, outage, or a TOML path")
     parser.add_argument("--gates", type=int, default=2)
     parser.add_argument("--passengers", type=int, default=None, help="default: the scenario's count")

@@ -3,8 +3,8 @@
 Starts Mosquitto on a free port, central on SQLite in a new folder under ``var/``, and the gates
 (alternately departure and arrival) as separate processes; prints the dashboard address and a demo
 supervisor login (random password, printed once); shows live progress; on Ctrl-C or at the end writes
-``summary.md`` and ``summary.json`` in the run folder and prints the summary. Kiosks are not emulated:
-the kiosk app is not built yet.
+``summary.md`` and ``summary.json`` in the run folder and prints the summary. Kiosks are not part of the
+emulated site yet.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _table(site: Site) -> Table:
 
 
 def main(argv: list[str]) -> int:
-    parser = build_parser("python -m emulator site")
+    parser = build_parser("python -m emulator site", __doc__)
     parser.set_defaults(scenario="mixed")
     args = parser.parse_args(argv)
     console = Console()
@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
         site.start()
         console.print(f"Dashboard: [bold]{site.dashboard_url}[/]  login [bold]{DEMO_USER}[/] / "
                       f"[bold]{site.password}[/] (shown once)")  # fmt: skip
-        console.print("Kiosks: not emulated (the kiosk app is not built yet). Ctrl-C ends the run.")
+        console.print("Kiosks: not part of the emulated site yet. Ctrl-C ends the run.")
         with Live(_table(site), console=console, refresh_per_second=2) as live:
             site.wait(timeout_s=args.timeout, on_tick=lambda s: live.update(_table(s)))
         site.settle()

@@ -311,7 +311,7 @@ class Site:
                 "gate_restarts": {g.device_id: g.restarts for g in self.gate_processes},
                 "wall_s": round(time.monotonic() - self.started_at, 2),
                 "engine": ENGINES[self.engine],
-                "kiosks": "not emulated: the kiosk app is not built yet",
+                "kiosks": "not emulated yet: kiosks are not part of the emulated site",
             },
         )
 

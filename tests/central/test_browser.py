@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,16 +23,9 @@ from tests.central.peer_gate import PeerGate
 
 pytestmark = pytest.mark.browser
 PASSWORD = "control room password"
-CHROMIUM = "/usr/bin/chromium"
-FACE = Path("/work/shared/fixtures/faces/person_a_1.jpg")  # credits: fixtures/faces/CREDITS.md
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+FACE = (
+    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "faces" / "person_a_1.jpg"
+)  # credits: fixtures/faces/CREDITS.md
 
 
 @pytest.fixture
@@ -53,20 +47,15 @@ def site(sqlite_url: str, mosquitto: MosquittoBroker) -> Iterator[tuple[Central,
 
 
 @pytest.fixture
-def page(artifacts_dir: Path) -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium package")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            page.screenshot(path=str(artifacts_dir / "last.png"), full_page=True)
-            browser.close()
+def page(browser: Any, artifacts_dir: Path) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        page.screenshot(path=str(artifacts_dir / "last.png"), full_page=True)
+        context.close()
 
 
 def test_a_supervisor_releases_a_passenger_held_by_a_cekal_hit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,15 +23,6 @@ from tests.central.workflows.conftest import T0
 
 pytestmark = pytest.mark.browser
 PASSWORD = "counter officer password"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -51,20 +43,15 @@ def office(sqlite_url: str) -> Iterator[tuple[Workflows, str]]:
 
 
 @pytest.fixture
-def page(artifacts_dir: Path) -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing; install Debian's chromium package")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            page.screenshot(path=str(artifacts_dir / "last.png"), full_page=True)
-            browser.close()
+def page(browser: Any, artifacts_dir: Path) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        page.screenshot(path=str(artifacts_dir / "last.png"), full_page=True)
+        context.close()
 
 
 def test_an_officer_approves_a_step_from_the_queue_and_sees_it_in_the_history(

@@ -12,7 +12,6 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,12 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import Browser, Page, expect
 
-from central.app import create_app as create_central_app
-from central.ingest import Ingest
 from central.server import BackgroundServer, free_port
-from central.service import Central
 from central.store import Store
-from central.workflows.api import install
 from central.workflows.definitions import Catalogue
 from central.workflows.engine import Workflows
 from central.workflows.tariffs import Tariffs as CentralTariffs
@@ -41,6 +36,7 @@ from emulator.devices.board import FACES
 from hal.backend import reset_emulated
 from models.pipeline import FacePipeline
 from tests.counter.conftest import ENTRIES, TARIFFS
+from tests.live_central import CentralUnderTest
 
 pytestmark = pytest.mark.browser
 
@@ -83,35 +79,8 @@ def eventually(what: str, probe: Callable[[], T | None], timeout: float = 20.0) 
         time.sleep(0.1)
 
 
-@dataclass
-class Office:
-    """Central for one test: its store, HTTP API with workflows, and MQTT ingest (``start``/``stop``)."""
-
-    store: Store
-    workflows: Workflows
-    token: str
-    port: int
-    broker_url: str
-    server: BackgroundServer | None = None
-    ingest: Ingest | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        central = Central(self.store, clock=SystemClock())
-        app = create_central_app(central)
-        install(app, self.workflows)
-        self.server = BackgroundServer(app, port=self.port).start()
-        self.ingest = Ingest(central, self.broker_url, shared_group=None, max_delay=0.02).start()
-
-    def stop(self) -> None:
-        if self.ingest is not None:
-            self.ingest.stop()
-        if self.server is not None:
-            self.server.stop()
-        self.ingest = self.server = None
+class Office(CentralUnderTest):
+    """The live central of the counter journeys, with a look at the crossings it stored."""
 
     def crossings(self, document_number: str) -> list[dict[str, Any]]:
         return list(self.store.crossings(document_number=document_number))

@@ -4,19 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from central.app import create_app as create_central_app
-from central.ingest import Ingest
-from central.server import BackgroundServer, free_port
-from central.service import Central
+from central.server import free_port
 from central.store import Store
-from central.workflows.api import install
 from central.workflows.definitions import Catalogue
 from central.workflows.engine import CekalHit, Workflows
 from central.workflows.tariffs import Tariffs
@@ -26,6 +21,7 @@ from hal.backend import reset_emulated
 from kiosk.config import KioskConfig
 from kiosk.runtime import Kiosk, build
 from models.pipeline import FacePipeline
+from tests.live_central import CentralUnderTest
 
 REPO = Path(__file__).resolve().parents[2]
 BOARD = REPO / "hal" / "boards" / "emulated-kiosk.toml"
@@ -36,35 +32,6 @@ class NameChecker:
 
     def check(self, applicant: Mapping[str, Any], today: date) -> list[CekalHit]:
         return [CekalHit("WL-1", "identik")] if "CEKAL" in str(applicant.get("name", "")).upper() else []
-
-
-@dataclass
-class CentralUnderTest:
-    store: Store
-    workflows: Workflows
-    token: str
-    port: int
-    broker_url: str
-    server: BackgroundServer | None = None
-    ingest: Ingest | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        central = Central(self.store, clock=SystemClock())
-        app = create_central_app(central)
-        install(app, self.workflows)
-        self.server = BackgroundServer(app, port=self.port).start()
-        self.ingest = Ingest(central, self.broker_url, shared_group=None, max_delay=0.02).start()
-
-    def stop(self) -> None:
-        if self.ingest is not None:
-            self.ingest.stop()
-        if self.server is not None:
-            self.server.stop()
-        self.ingest = self.server = None
 
 
 @pytest.fixture

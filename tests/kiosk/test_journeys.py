@@ -16,7 +16,8 @@ from emulator.devices.board import FACES
 from emulator.devices.printer import render_text
 from kiosk.runtime import Kiosk
 from models.pipeline import FacePipeline, Frame, read_image
-from tests.kiosk.conftest import CentralUnderTest, make_kiosk
+from tests.kiosk.conftest import make_kiosk
+from tests.live_central import CentralUnderTest
 
 pytestmark = pytest.mark.browser
 

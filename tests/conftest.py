@@ -15,8 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from emulator.broker import BrokerConfig, BrokerError, MosquittoBroker
+
+# CI runs the same examples every time: a property that fails shows up on every run, not one run in five.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1/postgres"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -94,9 +99,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium (Playwright driving Debian's ``chromium``) shared by the browser tests."""
+    """One headless Chromium (Playwright driving Debian's ``chromium``) per test module.
+
+    Not per session: Playwright's sync API keeps an asyncio loop running in this thread while it is open,
+    and later tests that call ``asyncio.run`` would fail."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

@@ -1,7 +1,10 @@
 """``python -m edge.cctv watch``: watch one camera against the alert gallery (SOP-003-D05 step 2).
 
 The gallery is fetched from central when ``--central`` is given and reachable, else the verified copy
-on disk is used. Alarms go to the durable outbox (``--outbox``, production) or to a directory
+on disk is used; every ``--refresh-s`` seconds a newer signed gallery (from central or a changed file)
+replaces it without a restart, and a refused one is logged while the last good copy stays in use.
+Alarms go to the durable outbox and over MQTT to central (``--outbox`` with ``--broker``,
+production; deleted from the outbox on central's ack) or to a directory
 (``--alarms``, a stand-alone watcher). Frames without an alarm are never written anywhere.
 """
 
@@ -15,10 +18,13 @@ from pathlib import Path
 
 from core.wire.cctv import CctvFaceAlarm
 from edge.cctv.errors import CctvError
-from edge.cctv.gallery import AlertGallery, GalleryCache, http_fetcher, load_public_key
-from edge.cctv.sinks import AlarmDirectory, AlarmSink, OutboxAlarmSink
+from edge.cctv.gallery import AlertGallery, GalleryCache, GalleryRefresher, http_fetcher, load_public_key
+from edge.cctv.sender import LinkedAlarmSink
+from edge.cctv.sinks import AlarmDirectory, AlarmSink
 from edge.cctv.source import OpenCvSource
 from edge.cctv.watcher import CctvWatcher, WatchConfig
+from edge.errors import EdgeError
+from edge.link import LinkConfig
 from edge.outbox import Outbox
 from models import FacePipeline
 
@@ -37,13 +43,27 @@ def main(argv: list[str]) -> int:
     sink_group.add_argument("--outbox", type=Path, help="the durable outbox database (alarms go to central)")
     sink_group.add_argument("--alarms", type=Path, help="a directory to write alarms into")
     parser.add_argument("--site", help="the camera's site id (the wire topic's <site>); needed with --outbox")
+    parser.add_argument(
+        "--broker", help="central's MQTT broker, mqtt://host:port or mqtts://; needed with --outbox"
+    )
+    parser.add_argument("--broker-user", help="the camera's broker account")
+    parser.add_argument("--broker-password-file", type=Path, help="file holding the broker password")
+    parser.add_argument("--broker-ca", type=Path, help="CA certificate of the broker (mqtts://)")
     parser.add_argument("--threshold", type=float, help="alarm cosine (default: the face config's)")
     parser.add_argument("--max-frames", type=int, help="stop after this many frames")
+    parser.add_argument(
+        "--refresh-s",
+        type=float,
+        default=60.0,
+        help="seconds between gallery refreshes from central or the changed file (default 60)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
-    if args.outbox and not args.site:
-        parser.error("--outbox needs --site (alarms go on imigrasi/v1/<site>/cctv/<camera>/event)")
+    if args.outbox and not (args.site and args.broker):
+        parser.error(
+            "--outbox needs --site and --broker (alarms go on imigrasi/v1/<site>/cctv/<camera>/event)"
+        )
     fetch = None
     if args.central:
         if args.token_file is None:
@@ -57,19 +77,44 @@ def main(argv: list[str]) -> int:
             snapshot, model_id=pipeline.embedder.model_id, version=pipeline.embedder.version
         )
         log.info("alert gallery version %d from %s: %d entries", snapshot.version, origin, len(gallery))
-        sink: AlarmSink = (
-            OutboxAlarmSink(Outbox(args.outbox), args.site) if args.outbox else AlarmDirectory(args.alarms)
-        )
+        linked = _linked_sink(args) if args.outbox else None
+        sink: AlarmSink = linked if linked is not None else AlarmDirectory(args.alarms)
         watcher = CctvWatcher(
             args.camera_id, pipeline, gallery, sink, config=WatchConfig(threshold=args.threshold)
         )
-        with OpenCvSource(args.source) as source:
-            stats = watcher.run(source, max_frames=args.max_frames, on_alarm=_log_alarm)
-    except CctvError as exc:
+        refresher = GalleryRefresher(cache, fetch, gallery, interval_s=args.refresh_s).start()
+        try:
+            with OpenCvSource(args.source) as source:
+                stats = watcher.run(
+                    source, max_frames=args.max_frames, on_alarm=_log_alarm, refresher=refresher
+                )
+        finally:
+            refresher.close()
+            if linked is not None:
+                if not linked.drain():
+                    log.warning("%d alarms not yet acknowledged stay in the outbox", linked.unacknowledged)
+                linked.close()
+                linked.outbox.close()
+    except (CctvError, EdgeError) as exc:
         log.error("%s", exc)
         return 1
     print(json.dumps(asdict(stats)))
     return 0
+
+
+def _linked_sink(args: argparse.Namespace) -> LinkedAlarmSink:
+    """The outbox and the MQTT link to central (alarms stored first, deleted on central's ack)."""
+    password = (
+        args.broker_password_file.read_text(encoding="utf-8").strip() if args.broker_password_file else None
+    )
+    config = LinkConfig(
+        url=args.broker,
+        client_id=f"cctv-{args.camera_id}",
+        username=args.broker_user,
+        password=password,
+        ca_file=args.broker_ca,
+    )
+    return LinkedAlarmSink.connect(Outbox(args.outbox), config, site=args.site, camera_id=args.camera_id)
 
 
 def _log_alarm(alarm: CctvFaceAlarm) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from core.clock import Clock, SystemClock
 from core.wire.cctv import CctvFaceAlarm
-from edge.cctv.gallery import AlertGallery
+from edge.cctv.gallery import AlertGallery, GalleryRefresher
 from edge.cctv.sinks import AlarmSink
 from edge.cctv.source import Frame, FrameSource
 from edge.cctv.tracker import FaceTracker, Track
@@ -114,9 +114,15 @@ class CctvWatcher:
         *,
         max_frames: int | None = None,
         on_alarm: Callable[[CctvFaceAlarm], None] | None = None,
+        refresher: GalleryRefresher | None = None,
     ) -> WatchStats:
-        """Read ``source`` until it ends (or ``max_frames``), processing every frame."""
+        """Read ``source`` until it ends (or ``max_frames``), processing every frame.
+
+        With a ``refresher``, a newer verified gallery it has taken into use replaces the current one
+        between frames (no restart, no frame skipped)."""
         while max_frames is None or self.stats.frames < max_frames:
+            if refresher is not None and (newer := refresher.take()) is not None:
+                self.replace_gallery(newer)
             frame = source.read()
             if frame is None:
                 break

@@ -23,11 +23,12 @@ without rebuilding (``from_bytes``; signed form in ``core.watchlist.prepared``).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, overload
@@ -49,6 +50,7 @@ _DATE_KINDS = ("exact", "swapped", "partial", "unknown", "differs")
 _FEATURE_KINDS = ("agree", "unknown", "differs")
 IntArray = npt.NDArray[np.int64]
 _SKIP_POSTINGS = 2048  # a query token with more postings than this is not read, only checked (see below)
+_SIMILAR_CACHE = 16384  # query tokens whose expansion is kept (a few MiB at most)
 _YEAR_SLOTS = 512  # slot 0: birth date unknown; slot y-1799 for years 1800..2200
 
 
@@ -310,6 +312,10 @@ class WatchlistIndex:
     def __init__(self) -> None:  # use WatchlistIndex.build
         self.config = MatchConfig()
         self._entries: Sequence[WatchlistEntry] = []
+        # Query token -> the vocabulary ids within its error budget. The index never changes, so the
+        # answer for a token never does either; names recur at a gate (MUHAMMAD, SITI, NUR...), and
+        # this expansion is the largest fixed cost of a query. Bounded; oldest dropped first.
+        self._similar_cache: dict[str, npt.NDArray[np.int64]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -550,6 +556,21 @@ class WatchlistIndex:
 
     def similar_tokens(self, token: str) -> list[int]:
         """Vocabulary ids of listed tokens within the allowed number of errors of ``token``."""
+        return self._similar_ids(token).tolist()  # type: ignore[no-any-return]
+
+    def _similar_ids(self, token: str) -> npt.NDArray[np.int64]:
+        cache = self._similar_cache
+        found = cache.get(token)
+        if found is None:
+            found = self._expand_token(token)
+            if len(cache) >= _SIMILAR_CACHE:
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread's eviction
+                    del cache[next(iter(cache))]
+            found.flags.writeable = False  # shared by every later query
+            cache[token] = found
+        return found
+
+    def _expand_token(self, token: str) -> npt.NDArray[np.int64]:
         cfg = self.config
         k = cfg.max_edits(len(token))
         keys = np.fromiter((zlib.crc32(w.encode()) for w in deletions(token, k)), dtype=np.uint32)
@@ -558,9 +579,9 @@ class WatchlistIndex:
         hi = self._del_table[bucket + 1].astype(np.int64)
         pos = _ranges(lo, hi)
         pos = pos[self._del_hash[pos] == np.repeat(keys, hi - lo)]
-        tids = np.unique(self._del_tok[pos])
+        tids = np.unique(self._del_tok[pos]).astype(np.int64)
         if not len(tids):
-            return []
+            return tids
         words = self._vocab_words(tids)
         dist = process.cdist([token], words, scorer=OSA.distance, dtype=np.int32, workers=1)[0]
         # The longer token sets the budget: a deletion typo must not shrink its own allowance.
@@ -568,16 +589,17 @@ class WatchlistIndex:
         budget = np.where(
             longer >= cfg.long_token, cfg.edits_long_token, np.where(longer >= 2, cfg.edits_short_token, 0)
         )
-        return tids[dist <= budget].tolist()  # type: ignore[no-any-return]
+        out: npt.NDArray[np.int64] = tids[dist <= budget]
+        return out
 
     def _name_candidates(self, tokens: Sequence[str], year: int) -> IntArray:
         """Names sharing ``min(2, ...)`` tokens with the query, plus every name holding a rare one.
 
         The rare-token rule keeps recall when two errors fall in one short token (``OLGA`` -> ``OGFA``)
         and only one token still matches: a rare token alone is a cheap, precise block."""
-        matched = [self.similar_tokens(t) for t in tokens]
+        matched = [self._similar_ids(t) for t in tokens]
         owner = np.repeat(np.arange(len(tokens), dtype=np.int64), [len(m) for m in matched])
-        tids = np.asarray([t for m in matched for t in m], dtype=np.int64)
+        tids = np.concatenate(matched) if matched else np.zeros(0, np.int64)
         if not len(tids):
             return np.zeros(0, np.int64)
         first, last = self._tok_ps[tids], self._tok_ps[tids + 1]
@@ -621,14 +643,14 @@ class WatchlistIndex:
         else:
             ids = counts = names
         if skip >= 0:
-            common = np.asarray(matched[skip], dtype=np.int64)
+            common = matched[skip]
             counts = counts + self._names_holding(ids, common)
         need = np.minimum(min(2, k), self._name_ntok[ids])
         out: IntArray = ids[counts >= need]
         per_token = np.bincount(owners, minlength=k)
         if skip >= 0:
             per_token[skip] = self.config.rare_posting + 1  # common by construction, never rare
-            common = np.asarray(matched[skip], dtype=np.int64)
+            common = matched[skip]
             singles = self._single_names[
                 _ranges(self._single_start[common], self._single_start[common + 1])
             ].astype(np.int64)
@@ -705,7 +727,13 @@ class WatchlistIndex:
     def score_candidates(
         self, query: Query, name_ids: IntArray, *, today: date, lists: Iterable[str] | None = None
     ) -> list[Hit]:
-        """Score the given candidate names (plus document-number matches) exactly as ``match`` does."""
+        """Score the given candidate names (plus document-number matches) exactly as ``match`` does.
+
+        Everything up to the verdict is array work over all candidates at once: the date, nationality,
+        sex and validity features, an upper bound that drops candidates no name could lift over the
+        threshold, then the greedy token alignment of ``name_similarity`` run on a padded
+        (candidate x query token x listed token) similarity array, one round per aligned pair. Only
+        the hits are decoded and explained in Python."""
         cfg = self.config
         qtokens = name_tokens(query.full_name)
         doc_eids = (
@@ -718,20 +746,21 @@ class WatchlistIndex:
             name_ids = np.union1d(name_ids, np.concatenate(extra))
         if not len(name_ids):
             return []
+        name_ids = np.asarray(name_ids, dtype=np.int64)
         eids = self._name_entry[name_ids].astype(np.int64)
         t = today.toordinal()
         live = (self._vfrom[eids] <= t) & (self._vuntil[eids] >= t)
         if lists is not None:
             codes = [self._list_code[x] for x in lists if x in self._list_code]
             live &= np.isin(self._list[eids], codes)
+        date_credit = np.array([cfg.date_exact, cfg.date_swapped, cfg.date_partial, cfg.date_unknown, 0.0])
+        credit3 = np.array([1.0, cfg.unknown_credit, 0.0])
         name_ids, eids = name_ids[live], eids[live]
         date_k = self._date_kinds(query.birth_date, eids)
         nat_k = self._feature_kinds(
             self._nat_code.get(query.nationality, -1) if query.nationality else 0, self._nat[eids]
         )
         sex_k = self._feature_kinds(self._sex_code.get(query.sex, 0), self._sex[eids])
-        date_credit = np.array([cfg.date_exact, cfg.date_swapped, cfg.date_partial, cfg.date_unknown, 0.0])
-        credit3 = np.array([1.0, cfg.unknown_credit, 0.0])
         rest = (
             cfg.weight_birth_date * date_credit[date_k]
             + cfg.weight_nationality * credit3[nat_k]
@@ -739,59 +768,111 @@ class WatchlistIndex:
         )
         is_doc = np.isin(eids, doc_eids) if len(doc_eids) else np.zeros(len(eids), bool)
         keep = (rest + cfg.weight_name >= cfg.mirip_threshold) | is_doc
-        best: dict[int, tuple[float, float, int, NameMatch]] = {}
-        # Common names recur among the candidates of a million-entry list: align each distinct
-        # listed name once per query.
-        kept = np.flatnonzero(keep).tolist()
-        listed_names = [self._names[int(name_ids[i])] for i in kept]
-        pair_sims = self._pair_similarities(qtokens, listed_names)
-        aligned: dict[str, NameMatch] = {}
-        for i, listed in zip(kept, listed_names, strict=True):
-            eid = int(eids[i])
-            nm = aligned.get(listed)
-            if nm is None:
-                nm = aligned[listed] = name_similarity(qtokens, listed.split(), cfg, pair_sims)
-            score = cfg.weight_name * nm.score + float(rest[i])
-            if eid not in best or score > best[eid][0]:
-                best[eid] = (score, float(rest[i]), i, nm)
+        name_ids, eids, rest, is_doc = name_ids[keep], eids[keep], rest[keep], is_doc[keep]
+        date_k, nat_k, sex_k = date_k[keep], nat_k[keep], sex_k[keep]
+        if not len(name_ids):
+            return []
+        name_sc, aligned = self._align(qtokens, name_ids)
+        score = cfg.weight_name * name_sc + rest
+        # The best-scoring name of each entry (the first of equals, as candidates are ordered by name id).
+        order = np.lexsort((np.arange(len(eids)), -score, eids))
+        first = order[np.concatenate(([True], eids[order][1:] != eids[order][:-1]))]
+        ns, sc = name_sc[first], score[first]
+        dk, nk, sk, doc = date_k[first], nat_k[first], sex_k[first], is_doc[first]
+        identik = (doc & (ns >= cfg.document_identik_name) & (nk != 2)) | (
+            (ns >= cfg.identik_name) & (dk == 0) & (nk == 0) & (sk != 2)
+        )
+        mirip = doc | ((ns >= cfg.name_floor) & (sc >= cfg.mirip_threshold))
         hits = []
-        for eid, (score, _rest, i, nm) in best.items():
-            verdict = self._verdict(
-                nm.score, score, int(date_k[i]), int(nat_k[i]), int(sex_k[i]), bool(is_doc[i])
-            )
-            if verdict is None:
+        for i in first[identik | mirip].tolist():
+            eid = int(eids[i])
+            nid = int(name_ids[i])
+            listed = self._names[nid]
+            ltoks = listed.split()
+            pairs = [[qtokens[qi], ltoks[li], round(sim, 3)] for qi, li, sim in aligned(i)]
+            used_q = {p[0] for p in pairs}
+            used_l = {p[1] for p in pairs}
+            nm = float(name_sc[i])
+            d, n, s, is_d = int(date_k[i]), int(nat_k[i]), int(sex_k[i]), bool(is_doc[i])
+            verdict = self._verdict(nm, float(score[i]), d, n, s, is_d)
+            if verdict is None:  # cannot happen (same rule as the mask above); kept as a guard
                 continue
             entry = self._entries[eid]
             why = {
                 "name": {
-                    "score": round(nm.score, 4),
+                    "score": round(nm, 4),
                     "query": " ".join(qtokens),
-                    "listed": self._names[int(name_ids[i])],
-                    "pairs": [list(p) for p in nm.pairs],
-                    "unmatched_query": list(nm.unmatched_query),
-                    "unmatched_listed": list(nm.unmatched_listed),
+                    "listed": listed,
+                    "pairs": pairs,
+                    "unmatched_query": [q for q in qtokens if q not in used_q],
+                    "unmatched_listed": [x for x in ltoks if x not in used_l],
                 },
-                "birth_date": _DATE_KINDS[int(date_k[i])],
-                "nationality": _FEATURE_KINDS[int(nat_k[i])],
-                "sex": _FEATURE_KINDS[int(sex_k[i])],
-                "document": "match" if is_doc[i] else ("none" if query.document_number else "not given"),
+                "birth_date": _DATE_KINDS[d],
+                "nationality": _FEATURE_KINDS[n],
+                "sex": _FEATURE_KINDS[s],
+                "document": "match" if is_d else ("none" if query.document_number else "not given"),
             }
-            hits.append(Hit(entry.entry_id, round(score, 4), verdict, why, entry))
+            hits.append(Hit(entry.entry_id, round(float(score[i]), 4), verdict, why, entry))
         hits.sort(key=lambda h: (h.verdict is not Verdict.IDENTIK, -h.score, h.entry_id))
         return hits
 
-    @staticmethod
-    def _pair_similarities(qtokens: Sequence[str], names: Sequence[str]) -> dict[tuple[str, str], float]:
-        """OSA similarity of every query token with every token of ``names``, in one C call."""
-        listed = list(dict.fromkeys(t for n in dict.fromkeys(names) for t in n.split()))
-        if not qtokens or not listed:
-            return {}
-        matrix = process.cdist(qtokens, listed, scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
-        return {
-            (a, b): v
-            for a, row in zip(qtokens, matrix.tolist(), strict=True)
-            for b, v in zip(listed, row, strict=True)
-        }
+    def _align(
+        self, qtokens: Sequence[str], name_ids: IntArray
+    ) -> tuple[npt.NDArray[np.float64], Callable[[int], list[tuple[int, int, float]]]]:
+        """``name_similarity(qtokens, name)`` for every name in ``name_ids``, vectorised.
+
+        The greedy alignment picks, among unused query and listed tokens, the most similar pair (the
+        first in query-major order among equals, as the stable sort in ``name_similarity`` does) until
+        no pair reaches ``token_pair_floor``; here that is one argmax per round over a padded
+        (name, query token x listed token) array, for all names at once. Same floats, same order of
+        additions, so the scores are identical. Returns the scores, a function giving one row's
+        aligned (query index, listed index, similarity) triples."""
+        cfg = self.config
+        n = len(name_ids)
+        k = len(qtokens)
+        lo, hi = self._name_tok_start[name_ids], self._name_tok_start[name_ids + 1]
+        ntok = hi - lo
+        m = int(ntok.max()) if n else 0
+        if not k or not m:
+            return np.zeros(n), lambda i: []
+        pos = _ranges(lo, hi)
+        row = np.repeat(np.arange(n, dtype=np.int64), ntok)
+        col = pos - np.repeat(lo, ntok)
+        uniq, inv = np.unique(self._name_toks[pos], return_inverse=True)
+        sims = process.cdist(
+            qtokens, self._vocab_words(uniq), scorer=OSA.normalized_similarity, dtype=np.float64, workers=1
+        )
+        qlen = np.fromiter((len(t) for t in qtokens), np.int64, count=k)
+        ulen = self._vocab_len[uniq].astype(np.int64)
+        llen = np.zeros((n, m), np.int64)
+        llen[row, col] = ulen[inv]
+        sim = np.full((n, k, m), -np.inf)
+        sim[row, :, col] = sims[:, inv].T
+        flat = sim.reshape(n, k * m)
+        covered = np.zeros(n)
+        rows = np.arange(n)
+        picks: list[tuple[IntArray, IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]]] = []
+        for _ in range(min(k, m)):
+            j = flat.argmax(axis=1)
+            s = flat[rows, j]
+            ok = s >= cfg.token_pair_floor
+            if not ok.any():
+                break
+            qi, li = j // m, j % m
+            r = rows[ok]
+            covered[r] += s[ok] * (qlen[qi[ok]] + llen[r, li[ok]]) / 2
+            sim[r, qi[ok], :] = -np.inf
+            sim[r, :, li[ok]] = -np.inf
+            picks.append((qi, li, s, ok))
+        cover_q = covered / float(qlen.sum())
+        cover_l = covered / llen.sum(axis=1)
+        w = cfg.partial_name_weight
+        score = np.minimum(1.0, (1 - w) * np.maximum(cover_q, cover_l) + w * np.minimum(cover_q, cover_l))
+
+        def aligned(i: int) -> list[tuple[int, int, float]]:
+            return [(int(qi[i]), int(li[i]), float(s[i])) for qi, li, s, ok in picks if ok[i]]
+
+        return score, aligned
 
     def _verdict(
         self, name: float, score: float, date_k: int, nat_k: int, sex_k: int, doc: bool

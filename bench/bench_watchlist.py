@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import statistics
 import time
@@ -78,14 +79,20 @@ def main() -> None:
     for lq in labelled[:50]:  # warm caches the same way a running gate has them
         index.match(lq.query, today=TODAY)
     lat: list[float] = []
+    cpu: list[float] = []
     ev = Evaluation()
+    load = os.getloadavg()[0]
     for lq in labelled:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         hits = index.match(lq.query, today=TODAY)
+        cpu.append((time.process_time() - c) * 1000)
         lat.append((time.perf_counter() - t) * 1000)
         ev.add(lq, hits)
     print(f"\nqueries: {len(lat)}; latency ms: median {statistics.median(lat):.3f}, p90 {pct(lat, 90):.3f}, "
           f"p99 {pct(lat, 99):.3f}, max {max(lat):.3f}")  # fmt: skip
+    print(f"CPU ms per query: median {statistics.median(cpu):.3f}, p90 {pct(cpu, 90):.3f}, "
+          f"p99 {pct(cpu, 99):.3f}; load average {load:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after")  # fmt: skip
     d = ev.to_dict()
     print(f"recall {d['recall']:.4f} ({ev.found}/{ev.positives}); precision {d['precision']:.4f}; "
           f"false-alarm rate on negatives {d['false_alarm_rate']:.4f}; "

@@ -97,15 +97,22 @@ def gate(directory: Path, repeat: int) -> None:
     for lq in labelled[:50]:
         index.match(lq.query, today=TODAY)
     lat: list[float] = []
+    cpu: list[float] = []
     ev = Evaluation()
+    load = os.getloadavg()[0]
     for lq in labelled:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         hits = index.match(lq.query, today=TODAY)
+        cpu.append((time.process_time() - c) * 1000)
         lat.append((time.perf_counter() - t) * 1000)
         ev.add(lq, hits)
     a = np.asarray(lat)
     print(f"queries {len(lat)}: median {np.median(a):.3f} ms, p90 {np.percentile(a, 90):.3f} ms, "
           f"p99 {np.percentile(a, 99):.3f} ms, max {a.max():.3f} ms")  # fmt: skip
+    b = np.asarray(cpu)
+    print(f"CPU per query: median {np.median(b):.3f} ms, p90 {np.percentile(b, 90):.3f} ms, "
+          f"p99 {np.percentile(b, 99):.3f} ms; load average {load:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after")  # fmt: skip
     d = ev.to_dict()
     print(f"recall {d['recall']:.4f} ({ev.found}/{ev.positives}); precision {d['precision']:.4f}; "
           f"false-alarm rate on negatives {d['false_alarm_rate']:.4f}; "

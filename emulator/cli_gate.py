@@ -51,6 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--supervisor-delay", type=float, default=8.0, help="runtime: emulated seconds")
     parser.add_argument(
+        "--watchlist-public-key",
+        type=Path,
+        default=None,
+        help="runtime: central's watch-list key (PEM); the list then comes from central's distribution "
+        "(retained announce, download, verify) instead of a snapshot the gate signs itself",
+    )
+    parser.add_argument(
+        "--command-public-key",
+        type=Path,
+        default=None,
+        help="runtime: central's command-signing key (PEM): [central] command_public_key",
+    )
+    parser.add_argument("--keepalive", type=int, default=None, help="runtime: MQTT keep-alive (s)")
+    parser.add_argument(
         "--die-after-append", type=int, default=None, help="fault: kill -9 itself after the Nth outbox write"
     )
     return parser
@@ -114,6 +128,9 @@ def run_runtime(args: argparse.Namespace, passengers: list[Passenger]) -> int:
         device_token_file=args.device_token_file,
         supervisor_token_file=args.supervisor_token_file,
         supervisor_delay_s=args.supervisor_delay,
+        watchlist_public_key=args.watchlist_public_key,
+        command_public_key=args.command_public_key,
+        keepalive_s=args.keepalive,
     )
 
     def stop(_sig: int, _frame: FrameType | None) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from central.store.schema import events
+from central.store.schema import commands, events
 from emulator.wiregate import read_ledger
 
 # The outcome keys the JSON summary always carries (issue 11), then every other CrossingOutcome value.
@@ -41,6 +41,26 @@ def stored_event_counts(db_path: Path, device_ids: Iterable[str] | None = None) 
             return Counter({str(row[0]): int(row[1]) for row in conn.execute(query)})
     finally:
         engine.dispose()
+
+
+def command_states(db_path: Path) -> dict[str, int]:
+    """How central's supervisor commands ended, by count: ``acknowledged``, ``refused``, ``pending``,
+    ``failed``, and ``refused_unauthenticated`` (refused by the gate's signature, target, freshness or
+    nonce check, ``edge.commands_auth``; a subset of ``refused``)."""
+    from edge.commands_auth import BAD_SIGNATURE, REPLAYED, STALE, UNSIGNED, WRONG_TARGET
+
+    auth = {UNSIGNED, BAD_SIGNATURE, STALE, REPLAYED, WRONG_TARGET}
+    engine = read_only_engine(db_path)
+    try:
+        with engine.connect() as conn:
+            rows = list(conn.execute(sa.select(commands.c.state, commands.c.answer)))
+    finally:
+        engine.dispose()
+    counts = Counter(str(state) for state, _ in rows)
+    counts["refused_unauthenticated"] = sum(
+        1 for state, answer in rows if state == "refused" and str(answer) in auth
+    )
+    return dict(counts)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -8,8 +8,9 @@ plays passengers with ``emulator.driver.PassengerDriver``. Seeding:
 * enrolments: one record per passenger (face template from ``models.FacePipeline.enrol`` on the
   fixture photo, synthetic fingerprint template of the finger the driver places), either POSTed to
   central's ``/api/v1/enrolments`` (the site) or written into the gate's enrolment cache (offline);
-* the watch list: a signed snapshot file in the gate's watch-list folder (``seed_watchlist``), with
-  an Ed25519 key pair generated per run; the gate verifies it like any list from central. Each
+* the watch list: in the site, central's own distribution (``emulator.site``); on a gate run alone,
+  a signed snapshot file in the gate's watch-list folder (``seed_watchlist``), with an Ed25519 key
+  pair generated per run; the gate verifies it like any list from central. Each
   ``cekal_identik`` passenger is listed with name, birth date and document number (an identical
   hit); each ``cekal_mirip`` passenger with a misspelt name and no document (a possible match).
 """
@@ -41,6 +42,7 @@ from hal.backend import reset_emulated, use_emulated_clock
 BOARD_TEMPLATE = Path(__file__).resolve().parents[1] / "hal" / "boards" / "emulated-gate.toml"
 FINGER_MODEL = "emulated-zfm-v1"
 DOOR_FAULT_S = 3.0
+COMMAND_SKEW_REAL_S = 3600.0
 
 
 class RigError(RuntimeError):
@@ -74,6 +76,9 @@ def gate_config(
     direction: str = "departure",
     ledger: Path | None = None,
     watchlist_key: Path | None = None,
+    command_key: Path | None = None,
+    keepalive_s: int | None = None,
+    factor: float = 1.0,
     outbox_max_events: int = 100_000,
 ) -> GateConfig:
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,6 +100,14 @@ def gate_config(
         raw["gate"]["ledger"] = str(ledger)
     if watchlist_key is not None:
         raw["watchlist"]["public_key"] = str(watchlist_key)
+    if command_key is not None:
+        raw["central"]["command_public_key"] = str(command_key)
+        # The gate's clock is emulated time (factor x real), central's is real time, so a command's
+        # stamp drifts from the gate's "now" by (factor - 1) x the run's length. The freshness window
+        # is widened to an hour of real running; signature, target and nonce checks stay as they are.
+        raw["central"]["command_max_skew_s"] = COMMAND_SKEW_REAL_S * max(1.0, factor)
+    if keepalive_s is not None:
+        raw["link"]["keepalive_s"] = keepalive_s
     return parse_config(raw, base=folder)
 
 

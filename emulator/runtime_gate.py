@@ -6,8 +6,11 @@ of the emulated board, on a ``ScaledClock``). Before the first passenger it seed
 * its passengers' enrolments, POSTed to central's ``/api/v1/enrolments`` with the gate's device token
   (as a kiosk would have); the gate then fetches them by document like a real one. Without a central
   URL they go into the gate's enrolment cache instead;
-* the watch list of its cekal passengers as a signed snapshot file (key generated per run), because the
-  emulator does not import them into central's watch list (central's distribution is not used here).
+* the watch list: with ``--watchlist-public-key`` (the site) nothing is seeded; the site imported the
+  cekal passengers into central's list and the gate gets it by central's distribution (retained
+  announce, download, signature check), waiting for it before its first passenger. Without it, a
+  signed snapshot of its own cekal passengers (key generated per run) in its watch-list folder.
+* with ``--command-public-key`` the gate verifies central's signature on every supervisor command.
 
 The emulated supervisor answers through central's command API (``POST /api/v1/commands``, a supervisor's
 bearer token) when ``--supervisor-token-file`` is given, else straight into the gate.
@@ -155,6 +158,9 @@ class RuntimeGate:
         device_token_file: Path | None = None,
         supervisor_token_file: Path | None = None,
         supervisor_delay_s: float = 8.0,
+        watchlist_public_key: Path | None = None,
+        command_public_key: Path | None = None,
+        keepalive_s: int | None = None,
     ) -> None:
         from models import FaceConfig, FacePipeline
 
@@ -175,8 +181,14 @@ class RuntimeGate:
             central_url=central_url,
             direction=direction,
             ledger=self.events_path,
-            watchlist_key=seed_watchlist(folder, passengers),
+            # Central's key: the list arrives by central's distribution. Without it (no central), a
+            # snapshot of this gate's own cekal passengers signed with a key made here.
+            watchlist_key=watchlist_public_key or seed_watchlist(folder, passengers),
+            command_key=command_public_key,
+            keepalive_s=keepalive_s,
+            factor=float(getattr(clock, "factor", 1.0)),
         )
+        self.list_from_central = watchlist_public_key is not None
         token = device_token_file.read_text(encoding="utf-8").strip() if device_token_file else None
         if token is not None:
             config = dataclasses.replace(config, device_token_file=device_token_file)
@@ -225,6 +237,24 @@ class RuntimeGate:
 
     def start(self) -> None:
         self.rig.start()
+        if self.list_from_central:
+            self.wait_for_watchlist()
+
+    def wait_for_watchlist(self, timeout_s: float = 60.0) -> int | None:
+        """Wait (real seconds) for central's list: the retained announcement, the download, the check.
+
+        A gate with no list would hold every passenger (SOP-003-A03 screening cannot be skipped), so
+        the first passenger waits for it. Returns the version, or None after the timeout (the gate then
+        plays on and its cekal passengers show what a gate without a list does).
+        """
+        cache = self.rig.runtime.watchlist
+        deadline = time.monotonic() + timeout_s
+        while cache is not None and cache.version is None and time.monotonic() < deadline:
+            if self.stop.wait(0.1):
+                break
+        version = cache.version if cache is not None else None
+        self.ledger.write({"line": "watchlist", "version": version})
+        return version
 
     # -- device faults from the site's timeline ----------------------------------------------------
 

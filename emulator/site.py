@@ -30,7 +30,8 @@ from typing import Any
 import httpx
 
 from emulator.broker import MosquittoBroker, free_port
-from emulator.reconcile import stored_event_counts, summarise
+from emulator.netcut import CuttableProxy
+from emulator.reconcile import command_states, stored_event_counts, summarise
 from emulator.scenarios import DEVICE_FAULTS, Fault, Scenario
 from emulator.wiregate import read_ledger
 
@@ -88,6 +89,9 @@ class Site:
     # "wire": the delivery-path stand-in, for fast pure-delivery fault runs at high factors.
     engine: str = "runtime"
     supervisor_delay_s: float = 8.0
+    # MQTT keep-alive of the real gates (None: the gate's default, 30 s); a cut gate notices the
+    # silent partition after 1.5 x this.
+    gate_keepalive_s: int | None = None
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder).resolve()
@@ -103,6 +107,9 @@ class Site:
         self._pending_faults = list(self.scenario.faults)
         self.started_at = 0.0
         self.count = self.passengers or self.scenario.passengers
+        # One cuttable loopback proxy per gate between it and the broker, when the timeline cuts one.
+        self.proxies: dict[int, CuttableProxy] = {}
+        self._restores: list[tuple[float, int, dict[str, Any]]] = []
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -116,6 +123,9 @@ class Site:
         self.log(f"broker at {self.broker.url}")
         self._prepare_central()
         self.start_central()
+        if any(f.kind == "gate_cut" for f in self.scenario.faults):
+            for i in range(self.gates):
+                self.proxies[i] = CuttableProxy(upstream_port=self.broker.port).start()
         for i in range(self.gates):
             self.gate_processes.append(self._gate(i))
         for gate in self.gate_processes:
@@ -140,6 +150,7 @@ class Site:
         secret.write_text(self.password, encoding="utf-8")
         self._central_cli("user", "add", DEMO_USER, "--role", "supervisor", "--password-file", str(secret))
         secret.unlink()
+        self._prepare_keys_and_watchlist()
         for i in range(self.gates):
             creds = json.loads(self._central_cli(
                 "device", "add", self._device_id(i), "--site", self.site_id, "--lane", str(i + 1),
@@ -152,11 +163,77 @@ class Site:
         # The emulated supervisor acts through central's command API with the demo supervisor's token.
         _write_secret(self.folder / "supervisor.token", self._central_cli("user", "token", DEMO_USER).strip())
 
+    @property
+    def watchlist_key(self) -> Path:
+        return self.folder / "keys" / "watchlist-ed25519.pem"
+
+    @property
+    def command_key(self) -> Path:
+        return self.folder / "keys" / "command-ed25519.pem"
+
+    @property
+    def watchlist_public_key(self) -> Path:
+        return self.folder / "watchlist.pub"
+
+    @property
+    def command_public_key(self) -> Path:
+        return self.folder / "command.pub"
+
+    def _prepare_keys_and_watchlist(self) -> None:
+        """This run's own signing keys, and the cekal passengers on central's watch list.
+
+        Central signs the watch list and every supervisor command with keys made here (in the run
+        folder, mode 0600, never the user's default keys); the gates get the public halves as
+        ``[watchlist] public_key`` and ``[central] command_public_key``. The cekal passengers of every
+        gate's share are imported as one list version, which central announces (retained) when it
+        starts; each gate downloads and verifies it like a real one.
+        """
+        from central.store import Store
+        from central.watchlist.keys import load_or_create_key, public_pem
+        from central.watchlist.service import WatchlistService
+        from core.clock import SystemClock
+        from core.watchlist import PartialDate, WatchlistEntry, write_entries_csv
+        from emulator.rungate import watchlist_entries
+
+        keys = self.folder / "keys"
+        keys.mkdir(mode=0o700, exist_ok=True)
+        wl_key = load_or_create_key(self.watchlist_key)
+        cmd_key = load_or_create_key(self.command_key)
+        self.watchlist_public_key.write_text(public_pem(wl_key.public_key()), encoding="utf-8")
+        self.command_public_key.write_text(public_pem(cmd_key.public_key()), encoding="utf-8")
+        if self.engine != "runtime":
+            return
+        population = self.scenario.population(seed=self.seed, gates=self.gates)
+        entries = [e for i in range(self.gates) for e in watchlist_entries(population.share(self.count, i))]
+        # A real list is never empty; one fictitious subject (no passenger's name, birth date or
+        # document) gives a run without cekal passengers a list version to distribute too.
+        entries.append(
+            WatchlistEntry(
+                entry_id="emu-sentinel",
+                list="pencegahan",
+                full_name="EMULATOR SENTINEL NOBODY",
+                birth_date=PartialDate(1901, 1, 1),
+                nationality="UTO",
+                agency="emulator",
+                reason="fictitious subject so the list is never empty",
+            )
+        )
+        csv_text = io.StringIO()
+        write_entries_csv(entries, csv_text)
+        store = Store(self.db_url)
+        try:
+            WatchlistService(store, SystemClock(), wl_key).import_csv(
+                io.StringIO(csv_text.getvalue()), by="emulator"
+            )
+        finally:
+            store.close()
+
     def start_central(self) -> None:
         log = open(self.folder / "central.log", "ab")  # noqa: SIM115 - the child keeps it open
         self.central = subprocess.Popen(
             [PYTHON, "-m", "central", "serve", "--db", self.db_url, "--broker", self.broker.url,
-             "--port", str(self.http_port), "--log-level", "WARNING"],
+             "--port", str(self.http_port), "--log-level", "WARNING",
+             "--watchlist-key", str(self.watchlist_key), "--command-key", str(self.command_key)],
             stdout=log, stderr=log,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -189,7 +266,8 @@ class Site:
         argv = [
             PYTHON, "-m", "emulator", "gate", "--scenario", self.scenario.name, "--seed", str(self.seed),
             "--index", str(i), "--gates", str(self.gates), "--passengers", str(self.count),
-            "--broker", self.broker.url, "--device-id", self._device_id(i), "--site", self.site_id,
+            "--broker", self.proxies[i].url if i in self.proxies else self.broker.url,
+            "--device-id", self._device_id(i), "--site", self.site_id,
             "--direction", self._direction(i), "--folder", str(folder), "--factor", str(self.factor),
             "--drain-timeout", str(self.drain_timeout_s), "--engine", self.engine,
         ]  # fmt: skip
@@ -199,7 +277,11 @@ class Site:
                 "--device-token-file", str(folder / "device.token"),
                 "--supervisor-token-file", str(self.folder / "supervisor.token"),
                 "--supervisor-delay", str(self.supervisor_delay_s),
+                "--watchlist-public-key", str(self.watchlist_public_key),
+                "--command-public-key", str(self.command_public_key),
             ]  # fmt: skip
+            if self.gate_keepalive_s is not None:
+                argv += ["--keepalive", str(self.gate_keepalive_s)]
         if self.scenario.source is not None:
             argv[argv.index("--scenario") + 1] = self.scenario.source
         return GateProcess(i, self._device_id(i), self._direction(i), folder, argv)
@@ -226,6 +308,7 @@ class Site:
         while time.monotonic() < deadline:
             if self._pending_faults and self.progress() >= self._pending_faults[0].at:
                 self.play_fault(self._pending_faults.pop(0))
+            self._restore_due()
             for gate in self.gate_processes:
                 code = gate.process.poll() if gate.process else 0
                 if code == -signal.SIGKILL and gate.restarts < 5:
@@ -266,6 +349,16 @@ class Site:
             gate = self.gate_processes[fault.gate % len(self.gate_processes)]
             with (gate.folder / "faults.jsonl").open("a", encoding="utf-8") as out:
                 out.write(json.dumps({"kind": fault.kind, "down_s": fault.down_s}) + "\n")
+        elif fault.kind == "gate_cut":
+            # Not waited for here: the gate serves passengers offline while the timeline goes on.
+            index = fault.gate % len(self.gate_processes)
+            gate = self.gate_processes[index]
+            self.proxies[index].cut()
+            record = {"kind": fault.kind, "at": fault.at, "down_s": fault.down_s, "gate": gate.device_id,
+                      "played_at_cut": gate.played()}  # fmt: skip
+            self._restores.append((time.monotonic() + fault.down_s, index, record))
+            self.faults_played.append(record)
+            return
         elif fault.kind == "gate_kill":
             gate = self.gate_processes[fault.gate % len(self.gate_processes)]
             self.kill_gate(gate)
@@ -282,6 +375,20 @@ class Site:
                 "took_s": round(time.monotonic() - began, 2),
             }
         )
+
+    def _restore_due(self, *, all_now: bool = False) -> None:
+        """Restore cut gates whose time is up; note what the gate did while it was cut off."""
+        now = time.monotonic()
+        for entry in [r for r in self._restores if all_now or r[0] <= now]:
+            self._restores.remove(entry)
+            _, index, record = entry
+            gate = self.gate_processes[index]
+            emitted = {r["event_id"] for r in read_ledger(gate.ledger) if r.get("line") == "event"}
+            stored = set(stored_event_counts(self.db_path, [gate.device_id]))
+            record["played_at_restore"] = gate.played()
+            record["unacked_at_restore"] = len(emitted - stored)
+            self.proxies[index].restore()
+            self.log(f"{gate.device_id}: link to the broker restored")
 
     def settle(self, timeout_s: float = 30.0) -> None:
         """Wait until central stored every ledgered event (its ingest may still be committing)."""
@@ -312,10 +419,20 @@ class Site:
                 "wall_s": round(time.monotonic() - self.started_at, 2),
                 "engine": ENGINES[self.engine],
                 "kiosks": "not emulated yet: kiosks are not part of the emulated site",
+                # The list version each gate got by central's distribution before its first passenger.
+                "watchlist_versions": {
+                    g.device_id: next(
+                        (r.get("version") for r in read_ledger(g.ledger) if r.get("line") == "watchlist"),
+                        None,
+                    )
+                    for g in self.gate_processes
+                },
+                "commands": command_states(self.db_path),
             },
         )
 
     def stop(self) -> None:
+        self._restore_due(all_now=True)
         for gate in self.gate_processes:
             if gate.process is not None and gate.process.poll() is None:
                 gate.process.terminate()
@@ -331,6 +448,8 @@ class Site:
                 self.central.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill_central()
+        for proxy in self.proxies.values():
+            proxy.stop()
         self.broker.stop()
 
     def __enter__(self) -> Site:
@@ -360,6 +479,8 @@ def write_summary(summary: dict[str, Any], folder: Path) -> tuple[Path, Path]:
         f"- faults: {', '.join(f['kind'] for f in summary.get('faults', [])) or 'none'}",
         f"- engine: {summary.get('engine')}",
         f"- kiosks: {summary.get('kiosks')}",
+        f"- watch list from central, version per gate: {summary.get('watchlist_versions')}",
+        f"- supervisor commands (signed by central, verified by the gates): {summary.get('commands')}",
         "",
         "| outcome | count |",
         "|---|---|",

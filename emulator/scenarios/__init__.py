@@ -19,7 +19,8 @@ HERE = Path(__file__).parent
 # Process faults the site runner plays itself; device faults are handed to the gate process, which
 # applies them to its emulated board between passengers (real gates only, docs/emulator.md). A full
 # outbox is tested on one gate (tests/emulator/site/test_runtime_faults.py), not played in a site run.
-PROCESS_FAULTS = ("broker_restart", "broker_kill", "central_kill", "gate_kill")
+# ``gate_cut``: one gate's link to the broker silently cut for ``down_s`` real seconds (emulator.netcut).
+PROCESS_FAULTS = ("broker_restart", "broker_kill", "central_kill", "gate_kill", "gate_cut")
 DEVICE_FAULTS = (
     "fire_alarm", "door_jam", "beam_stuck", "camera_lost", "fingerprint_unplugged", "serial_garbage",
 )  # fmt: skip

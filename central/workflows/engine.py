@@ -142,6 +142,9 @@ class Workflows:
             "step": None if step is None else {"no": step["no"], "name": step["name"]},
             "still_needed": needed,
             "billing_open": any(p["paid_at"] is None for p in case["payments"]),
+            # The open bill's payment code (printed on the applicant's receipt anyway), so a kiosk
+            # can print it and say where to pay; None when nothing is to be paid now.
+            "billing_code": next((p["billing_code"] for p in case["payments"] if p["paid_at"] is None), None),
         }
 
     def act(

@@ -5,7 +5,10 @@ Kiosk and counter journeys start and stop it to show a device working while cent
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from fastapi import Request, Response
 
 from central.app import create_app
 from central.ingest import Ingest
@@ -15,6 +18,8 @@ from central.store import Store
 from central.workflows.api import install
 from central.workflows.engine import Workflows
 from core.clock import SystemClock
+
+Handler = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass
@@ -26,6 +31,8 @@ class CentralUnderTest:
     broker_url: str
     server: BackgroundServer | None = None
     ingest: Ingest | None = None
+    # Every HTTP request the devices made, as "METHOD /path" (kiosk tests show which paths they use).
+    requests: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -35,8 +42,17 @@ class CentralUnderTest:
         central = Central(self.store, clock=SystemClock())
         app = create_app(central)
         install(app, self.workflows)
+
+        @app.middleware("http")
+        async def log_request(request: Request, call_next: Handler) -> Response:
+            self.requests.append(f"{request.method} {request.url.path}")
+            return await call_next(request)
+
         self.server = BackgroundServer(app, port=self.port).start()
-        self.ingest = Ingest(central, self.broker_url, shared_group=None, max_delay=0.02).start()
+        ingest = Ingest(central, self.broker_url, shared_group=None, max_delay=0.02)
+        # As ``central serve`` wires it: a kiosk's ``application`` message opens its workflow case.
+        ingest.workflows = self.workflows
+        self.ingest = ingest.start()
 
     def stop(self) -> None:
         if self.ingest is not None:

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from kiosk.forms import prefill, validate
 from kiosk.station import Station
+from kiosk.submitter import CaseNotFound
 from kiosk.texts import text
 
 HERE = Path(__file__).resolve().parent
@@ -206,18 +207,21 @@ def create_app(station: Station) -> FastAPI:
         found: dict[str, Any] | None = None
         problem: str | None = None
         submitter = station.submitter
-        if submitter is None:
+        if not number:
+            problem = "status_unknown"
+        elif submitter is None:
             problem = "status_unavailable"
         else:
+            # The device-allowed status read (state, step, what is still needed; no personal data),
+            # by central's number or the kiosk's own application id from a receipt printed offline.
             try:
-                matches = [
-                    c for c in submitter.central.find_case(number) if c.get("application_no") == number
-                ]
-                found = matches[0] if matches else None
-                problem = None if found else "status_unknown"
+                found = submitter.central.status(number)
+            except CaseNotFound:
+                problem = "status_unknown"
             except httpx.HTTPError:
                 problem = "status_unavailable"
-        return page(request, "status.html", number=number, found=found, problem=problem)
+        # The language switch comes back to an empty status page (the answer is not kept anywhere).
+        return page(request, "status.html", number=number, found=found, problem=problem, back="/status")
 
     @app.get("/info")
     def info(request: Request) -> HTMLResponse:

@@ -18,6 +18,7 @@ class KioskConfig:
     data_dir: Path
     services: Path = DEFAULT_PATH
     idle_timeout_s: float = 90.0
+    ack_wait_s: float = 8.0  # how long the applicant waits at submit for central's ack
     host: str = "127.0.0.1"
     port: int = 8090
     central_url: str = ""
@@ -45,6 +46,7 @@ class KioskConfig:
                 data_dir=(base / k.get("data_dir", "kiosk-data")).resolve(),
                 services=(base / k["services"]).resolve() if "services" in k else DEFAULT_PATH,
                 idle_timeout_s=float(k.get("idle_timeout_s", 90)),
+                ack_wait_s=float(c.get("ack_wait_s", 8)),
                 host=k.get("host", "127.0.0.1"),
                 port=int(k.get("port", 8090)),
                 central_url=c.get("url", ""),

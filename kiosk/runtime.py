@@ -54,6 +54,7 @@ def build(config: KioskConfig, *, face_pipeline: object = None) -> Kiosk:
             clock=clock,
             link=link,
             central=CentralClient(config.central_url, config.central_token),
+            ack_wait_s=config.ack_wait_s,
         )
         publisher = submitter.publisher
         link.when_connected = publisher.replay

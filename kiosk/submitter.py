@@ -1,37 +1,36 @@
-"""Handing a finished application to central, durably.
+"""Handing a finished application to central, durably, over the one path: the link.
 
-Two paths, both store-and-forward, so a kiosk keeps taking applications while central is away:
+The ``application`` event (form, passport fields, document photos, face and fingerprint templates) and an
+``enrolment`` record go into the edge ``Outbox`` before they are published; central's ingest opens the
+workflow case from the ``application`` event (once per ``application_id``) and its ``events_ack`` deletes
+both. Biometrics and document images leave the kiosk only this way and are kept nowhere else on it.
 
-- **Over the link** (``edge`` pieces): the ``application`` event (form, passport fields, document photos,
-  face and fingerprint templates) and an ``enrolment`` record go into the edge ``Outbox`` before they are
-  published; central's ``events_ack`` deletes them. Biometrics and document images leave the kiosk only
-  this way and are not kept anywhere else on it.
-- **Over HTTP**: central's ingest stores ``application`` events but does not (yet) open a workflow case
-  from them, so the kiosk also queues a ``POST /api/v1/workflows/cases`` (no images, no templates) in a
-  second outbox and retries it until central answers; the case runs the SOP's automatic cekal check.
+``submit`` waits a few seconds for that ack so the receipt can carry central's application number and
+payment code (read over HTTP from the device-allowed status endpoint); when central does not answer in
+time the application simply stays in the outbox, is replayed until acked, and the receipt carries the
+kiosk's application id, which the status endpoint also accepts.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from core import wire
-from core.clock import Clock, Timer
+from core.clock import Clock
 from core.wire import DocumentFields, DocumentImage, EnrolmentRecord, KioskApplication, StoredEventsAck
 from edge.outbox import Outbox
 from edge.publisher import EventPublisher, Link
 
 log = logging.getLogger("kiosk.submitter")
-CASES_PATH = "/api/v1/workflows/cases"
+STATUS_PATH = "/api/v1/workflows/cases/by-number/{number}/status"
 
 
 @dataclass
@@ -53,13 +52,17 @@ class Application:
 @dataclass(frozen=True)
 class Submitted:
     application_id: str
-    application_no: str | None  # central's number; None while the case waits in the queue
+    application_no: str | None  # central's number; None while central has not answered
     billing_code: str | None
-    queued: bool
+    queued: bool  # True: central has not acknowledged yet; the application waits in the outbox
+
+
+class CaseNotFound(LookupError):
+    """Central knows no application by that number (404 from the status endpoint)."""
 
 
 class CentralClient:
-    """The few central HTTP calls the kiosk makes, with the kiosk's device bearer token."""
+    """The one central HTTP call the kiosk makes, with the kiosk's device bearer token."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 5.0) -> None:
         self.url = url.rstrip("/")
@@ -67,27 +70,21 @@ class CentralClient:
             base_url=self.url, headers={"authorization": f"Bearer {token}"}, timeout=timeout
         )
 
-    def open_case(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Raises ``httpx.HTTPError`` when central is unreachable or refuses the case."""
-        response = self._http.post(CASES_PATH, json=dict(body))
+    def status(self, number: str) -> dict[str, Any]:
+        """An application's state by central's number or the kiosk's application id (device-allowed
+        ``GET .../cases/by-number/{number}/status``: no names, no documents).
+
+        Raises ``CaseNotFound`` for an unknown number and ``httpx.HTTPError`` when central is
+        unreachable or refuses the token."""
+        response = self._http.get(STATUS_PATH.format(number=quote(number, safe="")))
+        if response.status_code == 404:
+            raise CaseNotFound(number)
         response.raise_for_status()
         answer: dict[str, Any] = response.json()
         return answer
 
-    def find_case(self, text: str) -> list[dict[str, Any]]:
-        """Case status by application number (``GET /search``; central needs a staff token for it)."""
-        response = self._http.get("/api/v1/workflows/search", params={"q": text})
-        response.raise_for_status()
-        found: list[dict[str, Any]] = response.json()
-        return found
-
     def close(self) -> None:
         self._http.close()
-
-
-def _decode_ack(payload: bytes) -> list[str]:
-    ack = wire.decode_as(StoredEventsAck, payload)
-    return list(ack.event_ids) + list(ack.quarantined)
 
 
 class Submitter:
@@ -100,60 +97,60 @@ class Submitter:
         clock: Clock,
         link: Link,
         central: CentralClient,
-        retry_s: float = 15.0,
+        ack_wait_s: float = 8.0,
+        replay_interval_s: float = 15.0,
     ) -> None:
         self.site, self.device_id, self.clock, self.central = site, device_id, clock, central
         self.event_topic = wire.topic_for(site, "kiosk", device_id, "event")
         self.events = Outbox(data_dir / "outbox.db")
-        self.cases = Outbox(data_dir / "cases.db")
         self.publisher = EventPublisher(
             self.events,
             link,
             ack_topic=wire.topic_for(site, "kiosk", device_id, "ack"),
-            decode_ack=_decode_ack,
+            decode_ack=self._decode_ack,
             clock=clock,
+            replay_interval_s=replay_interval_s,
         )
-        self.retry_s = retry_s
-        self.numbers: dict[str, tuple[str, str | None]] = {}  # application id -> (number, billing code)
-        self.when_case_opened: Callable[[str, dict[str, Any]], None] | None = None
-        self._lock = threading.Lock()
-        self._timer: Timer | None = None
-        self._closed = False
+        self.ack_wait_s = ack_wait_s
+        self._acked = threading.Condition()
+        self._waiting: dict[str, bool] = {}  # event id -> acked, for the submits that wait
 
     def start(self) -> None:
         self.publisher.start()
-        self._schedule()
 
     def close(self) -> None:
-        self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
         self.publisher.close()
         self.central.close()
         self.events.close()
-        self.cases.close()
 
     def submit(self, app: Application) -> Submitted:
-        """Store both hand-overs, then try central at once; never raises for an absent central."""
+        """Store the application in the outbox, publish it, and wait up to ``ack_wait_s`` for central's
+        ack; never raises for an absent central (the outbox replays it until central acks)."""
         now = self.clock.now()
-        self._emit_events(app, now)
-        body = {
-            "service_code": app.service_code,
-            "applicant": self.applicant(app),
-            "data": {
-                "application_id": app.application_id,
-                "kiosk": self.device_id,
-                "documents": sorted(app.photos),
-                "face_captured": app.face_template is not None,
-                "fingerprint_captured": app.fingerprint_template is not None,
-            },
-        }
-        self.cases.append(CASES_PATH, json.dumps(body).encode(), event_id=app.application_id)
-        self.flush_cases()
-        number = self.numbers.get(app.application_id)
-        if number is None:
+        event_id = wire.new_event_id(now)
+        with self._acked:
+            self._waiting[event_id] = False
+        try:
+            self._emit_events(app, now, event_id)
+            with self._acked:
+                # Real time on purpose: this is how long an applicant waits at the screen.
+                self._acked.wait_for(lambda: self._waiting[event_id], timeout=self.ack_wait_s)
+                acked = self._waiting[event_id]
+        finally:
+            with self._acked:
+                self._waiting.pop(event_id, None)
+        if not acked:
             return Submitted(app.application_id, None, None, queued=True)
-        return Submitted(app.application_id, number[0], number[1], queued=False)
+        try:
+            status = self.central.status(app.application_id)
+        except (CaseNotFound, httpx.HTTPError) as exc:
+            # Central has the application (acked) but its number cannot be read now (or the case was
+            # not opened: central logs why and keeps the event for an officer). The kiosk id works.
+            log.warning("no application number from central for %s: %s", app.application_id, exc)
+            return Submitted(app.application_id, None, None, queued=False)
+        return Submitted(
+            app.application_id, status.get("application_no"), status.get("billing_code"), queued=False
+        )
 
     @staticmethod
     def applicant(app: Application) -> dict[str, Any]:
@@ -165,39 +162,29 @@ class Submitter:
             applicant["passport_expiry"] = app.document.expiry_date
         return applicant
 
-    def flush_cases(self) -> int:
-        """Send every queued case to central, oldest first; stops at the first failure. Returns how many."""
-        sent = 0
-        with self._lock:
-            for entry in self.cases.pending():
-                body = json.loads(entry.payload)
-                try:
-                    case = self.central.open_case(body)
-                except httpx.HTTPStatusError as exc:
-                    if exc.response.status_code in (400, 404, 422):
-                        # Central will never take this one; keep the queue moving and leave a trace.
-                        log.error("central refused case %s: %s", entry.event_id, exc.response.text[:500])
-                        self.cases.acknowledge([entry.event_id])
-                        continue
-                    return sent
-                except httpx.HTTPError:
-                    return sent
-                self.cases.acknowledge([entry.event_id])
-                billing = next(
-                    (p.get("billing_code") for p in case.get("payments", []) if p.get("billing_code")), None
-                )
-                self.numbers[entry.event_id] = (str(case.get("application_no", "")), billing)
-                sent += 1
-                if self.when_case_opened is not None:
-                    self.when_case_opened(entry.event_id, case)
-        return sent
+    def pending(self) -> int:
+        """How many events (applications, enrolment records) wait for central's ack."""
+        return self.events.depth()
 
-    def pending(self) -> dict[str, int]:
-        return {"events": self.events.depth(), "cases": self.cases.depth()}
+    def retry_now(self) -> int:
+        """Replay the outbox at once (the periodic replay does it every ``replay_interval_s``)."""
+        return self.publisher.replay_now()
 
-    def _emit_events(self, app: Application, now: datetime) -> None:
+    def _decode_ack(self, payload: bytes) -> list[str]:
+        ack = wire.decode_as(StoredEventsAck, payload)
+        ids = list(ack.event_ids) + list(ack.quarantined)
+        with self._acked:
+            hit = False
+            for event_id in ids:
+                if event_id in self._waiting:
+                    self._waiting[event_id] = hit = True
+            if hit:
+                self._acked.notify_all()
+        return ids
+
+    def _emit_events(self, app: Application, now: datetime, event_id: str) -> None:
         message = KioskApplication(
-            event_id=wire.new_event_id(now),
+            event_id=event_id,
             ts=now,
             device_id=self.device_id,
             application_id=app.application_id,
@@ -227,14 +214,3 @@ class Submitter:
                 application_id=app.application_id,
             )
             self.publisher.emit(self.event_topic, wire.encode(record), event_id=record.event_id)
-
-    def _schedule(self) -> None:
-        if self._closed or self.retry_s <= 0:
-            return
-
-        def tick() -> None:
-            if self.cases.depth():
-                self.flush_cases()
-            self._schedule()
-
-        self._timer = self.clock.call_later(self.retry_s, tick)

@@ -94,9 +94,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     "required": ("wajib", "required"),
     "check": ("Periksa", "Check"),
     "language": ("English", "Bahasa Indonesia"),
+    # An application's state as the applicant may see it. "held" (waiting for a linked case, e.g. the
+    # cekal SOP) reads exactly like "open": the applicant is never told why a case waits.
     "status_open": ("Sedang diproses", "In progress"),
-    "status_closed": ("Selesai", "Finished"),
     "status_held": ("Sedang diproses", "In progress"),
+    "status_approved": ("Selesai diproses", "Processing finished"),
+    "status_closed": ("Selesai", "Finished"),
+    "status_other": (
+        "Selesai diproses. Silakan tanya petugas di loket untuk hasilnya.",
+        "Processing has finished. Please ask at a counter for the outcome.",
+    ),
+    "status_number": ("Nomor permohonan", "Application number"),
+    "status_step": ("Tahap saat ini", "Current step"),
+    "still_needed": ("Yang masih diperlukan dari Anda", "Still needed from you"),
+    "still_needed_none": (
+        "Tidak ada. Tunggu panggilan atau pemberitahuan dari petugas.",
+        "Nothing at the moment. Wait to be called or notified by an officer.",
+    ),
+    "needed_payment": ("Pembayaran biaya layanan", "Payment of the service fee"),
+    "needed_other": ("Silakan tanya petugas di loket", "Please ask at a counter"),
+    "pay_with_code": ("Bayar dengan kode pembayaran", "Pay with the payment code"),
+    # the on-screen keyboard
+    "osk_space": ("Spasi", "Space"),
+    "osk_delete": ("Hapus", "Delete"),
+    "osk_done": ("Selesai", "Done"),
+    "osk_label": ("Papan ketik layar", "On-screen keyboard"),
     "no_device": (
         "Perangkat tidak tersedia. Silakan ke loket.",
         "The device is not available. Please go to a counter.",

@@ -53,14 +53,24 @@ def central(central_down: CentralUnderTest) -> CentralUnderTest:
     return central_down
 
 
-def make_kiosk(tmp_path: Path, central: CentralUnderTest, face_pipeline: FacePipeline) -> Kiosk:
+def make_kiosk(
+    tmp_path: Path,
+    central: CentralUnderTest,
+    face_pipeline: FacePipeline,
+    *,
+    idle_timeout_s: float = 600,
+    ack_wait_s: float = 20,
+) -> Kiosk:
+    """The kiosk on the emulated board; ``ack_wait_s`` is generous (a loaded machine), except where a
+    test wants the "central is away" answer quickly."""
     reset_emulated()
     config = KioskConfig(
         site="jkt",
         device_id="kiosk-01",
         board=BOARD,
         data_dir=tmp_path / "kiosk-data",
-        idle_timeout_s=600,
+        idle_timeout_s=idle_timeout_s,
+        ack_wait_s=ack_wait_s,
         central_url=central.url,
         central_token=central.token,
         broker_url=central.broker_url,

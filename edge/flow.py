@@ -356,6 +356,13 @@ class GateFlow(Machine):
         self.scores: dict[str, float] = {}
         self._resetting = False
         self._passenger_started: float | None = None
+        # What the flow last asked of each door ("open" / "close" / "lock"), and whether the door is
+        # known shut: reported closed and not commanded open since. A door commanded open and then
+        # closed again before it reported anything is still travelling: not shut, for the interlock (a).
+        self.door_commands = {"entry": "lock", "exit": "lock"}
+        self.door_shut = {"entry": True, "exit": True}
+        self._entry_waits_for_exit = False
+        self._crossing_recorded = False
 
     # -- guards (named predicates, no I/O) -----------------------------------------------------------
 
@@ -432,12 +439,13 @@ class GateFlow(Machine):
         elif event in ("entry_opened", "entry_closed", "exit_opened", "exit_closed"):
             door, position = event.split("_")
             self.door_positions[door] = position
-            if event == "exit_closed" and self.state == "releasing_to_counter":
+            self.door_shut[door] = position == "closed"
+            if event == "exit_closed" and self._entry_waits_for_exit:
                 # The exit had to close before the entrance may reopen for the way back (a).
-                self.entry_locked = False
-                self.ports.entry.open()
+                self._open_entry_once_exit_closed()
         elif event in ("entry_obstructed", "exit_obstructed"):
             self.door_positions[event.split("_")[0]] = "open"
+            self.door_shut[event.split("_")[0]] = False
             self._fact("door_event", door=event.split("_")[0], event="obstructed")
         elif event in ("door_fault", "device_lost"):
             self.stop_reasons.add(event)
@@ -470,8 +478,20 @@ class GateFlow(Machine):
         if self.state == "awaiting_document":
             self.send("service_suspended")
 
+    # States in which the passenger is sent (or walks) back out through the entrance: a movement towards
+    # the entry is the way out, not someone coming in from the exit side (SOP-003-A08 steps 3 and 7).
+    _way_back = frozenset({
+        "admitting", "closing_entry", "reopening_entry", "document_rejected", "releasing_to_counter",
+        "resetting", "out_of_service",
+    })  # fmt: skip
+
+    def is_walking_back_out(self) -> bool:
+        """A backward movement with the exit shut, while the lane sends the passenger back (or the
+        entrance is open for that): no wrong-way alarm."""
+        return self.door_shut["exit"] and (self.state in self._way_back or not self.door_shut["entry"])
+
     def unhandled(self, event: str, data: Mapping[str, Any]) -> None:
-        if event == "wrong_way" and self.state != "fire_mode":
+        if event == "wrong_way" and self.state != "fire_mode" and not self.is_walking_back_out():
             self._alarm("wrong_way", "normal", "someone is entering the lane from the exit side", "")
 
     # -- entry actions (devices act here) ------------------------------------------------------------
@@ -487,7 +507,8 @@ class GateFlow(Machine):
         self.scores = {}
         self._resetting = False
         self._passenger_started = None
-        self.ports.entry.lock()
+        self._crossing_recorded = False
+        self._drive("entry", "lock")
         self.entry_locked = True
         self.ports.display.show("scan_passport")
         if self.is_lane_occupied:
@@ -517,24 +538,24 @@ class GateFlow(Machine):
             self.steps["enrolment_requested"] = self.clock.monotonic()
             # Fetched while the passenger walks in, so it is usually there when the door closes.
             self.ports.enrolments.request(mrz)
-        self.ports.entry.open()
+        self._drive("entry", "open")
         self.ports.display.show("please_enter")
 
     def on_enter_closing_entry(self) -> None:
-        self.ports.entry.close()
+        self._drive("entry", "close")
 
     def on_enter_reopening_entry(self) -> None:
         # (d) an obstruction stops the closing door; the door reopens and closing is retried.
         self.entry_locked = False
-        self.ports.entry.open()
+        self._drive("entry", "open")
 
     def on_enter_held_cekal(self) -> None:
         # SOP-003-A08 step 4 (cekal identik): the entrance locks behind the passenger, who is held
         # inside; the supervisor is alerted with the list entry's instructions (SOP-003-A03 steps 5-6).
         self.steps.setdefault("entry_closed", self.clock.monotonic())
-        self.ports.entry.lock()
+        self._drive("entry", "lock")
         self.entry_locked = True
-        self.ports.exit.lock()
+        self._drive("exit", "lock")
         self.ports.display.show("please_wait")
         screening = self.check.screening if self.check else Screening()
         self._alarm(
@@ -551,9 +572,9 @@ class GateFlow(Machine):
 
     def on_enter_held_for_review(self) -> None:
         self.steps.setdefault("entry_closed", self.clock.monotonic())
-        self.ports.entry.lock()
+        self._drive("entry", "lock")
         self.entry_locked = True
-        self.ports.exit.lock()
+        self._drive("exit", "lock")
         self.ports.display.show("please_wait")
         screening = self.check.screening if self.check else Screening()
         self._alarm(
@@ -596,15 +617,15 @@ class GateFlow(Machine):
         # SOP-003-A08 step 8: the exit door opens (1 s) and the travel history is recorded. The
         # entrance reported closed before biometrics began, so both are never open together (a).
         self.steps["exit_opened"] = self.clock.monotonic()
-        self.ports.exit.open()
+        self._drive("exit", "open")
         self.ports.display.show("please_proceed")
         self._crossing("passed")
 
     def on_enter_closing_exit(self) -> None:
-        self.ports.exit.close()
+        self._drive("exit", "close")
 
     def on_enter_reopening_exit(self) -> None:
-        self.ports.exit.open()
+        self._drive("exit", "open")
 
     def on_enter_releasing_to_counter(self) -> None:
         # SOP-003-A08 step 7 and A03: the entrance opens again; the passenger goes to a manual counter.
@@ -613,10 +634,8 @@ class GateFlow(Machine):
         self._clear_alarm("cekal_identik")
         self._clear_alarm("watchlist_review")
         self.redirect_reason = self._why_redirected()
-        self.ports.exit.close()
-        if self.door_positions["exit"] == "closed":
-            self.entry_locked = False
-            self.ports.entry.open()
+        self._drive("exit", "close")
+        self._open_entry_once_exit_closed()
         self.ports.display.show("go_to_counter")
         self._crossing("redirected")
 
@@ -625,14 +644,14 @@ class GateFlow(Machine):
             self.redirect_reason = "walked_away"
             self._crossing("abandoned")
         self._resetting = True
-        self.ports.exit.close()
-        self.ports.entry.close()
+        self._drive("exit", "close")
+        self._drive("entry", "close")
         self.send("lane_reset")  # both doors may already be shut: then no door event will come
 
     def on_enter_intrusion_hold(self) -> None:
         self.ports.biometrics.cancel()
-        self.ports.entry.close()
-        self.ports.exit.close()
+        self._drive("entry", "close")
+        self._drive("exit", "close")
         kind = "wrong_way" if self.last_event == "wrong_way" else "tailgating"
         self.ports.display.show("wrong_way" if kind == "wrong_way" else "one_person_only")
         self._alarm(
@@ -643,31 +662,60 @@ class GateFlow(Machine):
         # (c) Fire: both doors open at once and stay open until the alarm clears; safety over interlock.
         self.ports.biometrics.cancel()
         self.entry_locked = False
-        self.ports.entry.open()
-        self.ports.exit.open()
+        self._drive("entry", "open")
+        self._drive("exit", "open")
         self.ports.display.show("emergency_exit")
         self._alarm("fire", "critical", "fire alarm: both doors open, flow suspended", "fire_mode")
 
     def on_enter_out_of_service(self) -> None:
         self.ports.biometrics.cancel()
-        if self.is_lane_occupied and self.door_positions["exit"] != "closed":
-            pass  # the passenger was cleared and is leaving by the open exit: never shut them in
+        if self.is_lane_occupied and self.door_commands["exit"] == "open":
+            # The passenger was cleared (SOP-003-A08 step 8) and the exit is opening or open: they leave
+            # that way; the entrance stays shut, so the two are never open together (a).
+            pass
         elif self.is_lane_occupied:
-            # Nobody stays locked in a broken lane: the passenger leaves by the entrance (f).
-            self.ports.exit.close()
-            self.entry_locked = False
-            self.ports.entry.open()
+            # Nobody stays locked in a broken lane: the passenger leaves by the entrance (f), as after a
+            # final failure (SOP-003-A08 step 7). The exit may still be moving (a fault while it was
+            # opening): the entrance opens only once the exit reported closed (a), in absorb.
+            self._drive("exit", "close")
+            self._open_entry_once_exit_closed()
         else:
-            self.ports.exit.close()
-            self.ports.entry.lock()
+            self._drive("exit", "close")
+            self._drive("entry", "lock")
             self.entry_locked = True
         self.ports.display.show("out_of_service")
-        if self._passenger_started is not None and self.check is not None:
+        if self._passenger_started is not None and self.check is not None and not self._crossing_recorded:
+            # One crossing record per passenger: one already passed or redirected keeps its outcome.
             self.redirect_reason = "out_of_service"
             self._crossing("redirected")
         self._alarm(
             "out_of_service", "high", f"lane out of service: {', '.join(sorted(self.stop_reasons))}", ""
         )
+
+    # -- door driving --------------------------------------------------------------------------------
+
+    def _drive(self, door: str, action: str) -> None:
+        """Command a door, remembering the command: the interlock looks at commands, not only reports."""
+        if door == "entry":
+            # Any other command for the entrance supersedes a deferred reopening.
+            self._entry_waits_for_exit = False
+        self.door_commands[door] = action
+        if action == "open":
+            self.door_shut[door] = False
+        port = self.ports.entry if door == "entry" else self.ports.exit
+        getattr(port, action)()
+
+    def exit_is_shut(self) -> bool:
+        """The exit reported closed and was not commanded open since (else it may be travelling)."""
+        return self.door_shut["exit"]
+
+    def _open_entry_once_exit_closed(self) -> None:
+        """Open the entrance for the way back now if the exit is shut, else as soon as it reports closed."""
+        if self.exit_is_shut():
+            self.entry_locked = False
+            self._drive("entry", "open")
+        else:
+            self._entry_waits_for_exit = True
 
     # -- supervisor commands (SOP-003-A08 steps 5-6, A03) --------------------------------------------
 
@@ -749,6 +797,7 @@ class GateFlow(Machine):
         return "supervisor_release"
 
     def _crossing(self, outcome: str) -> None:
+        self._crossing_recorded = True
         now = self.clock.monotonic()
         start = self._passenger_started if self._passenger_started is not None else now
         marks = dict(self.steps)

@@ -521,3 +521,45 @@ def test_a_state_with_a_timeout_must_say_where_the_timeout_leads() -> None:
 def test_the_transition_table_renders_for_the_docs() -> None:
     table = GateFlow.transition_table()
     assert "| held_cekal | release_held |  | releasing_to_counter |" in table
+
+
+def test_walking_back_out_through_the_entrance_after_a_redirect_is_not_wrong_way() -> None:
+    # SOP-003-A08 step 7: after a final failure the entrance reopens and the passenger walks back out,
+    # towards the entry; the beams see a backward movement. That is the way out, not a wrong-way entry.
+    lane = Lane()
+    lane.biometrics.fingerprint = [False]
+    lane.scan()
+    lane.walk_in()
+    lane.advance(2.0)
+    assert lane.state == "awaiting_fingerprint_retry"
+    lane.flow.command("deny_retry")
+    assert lane.state == "releasing_to_counter"
+    lane.advance(1.0)
+    assert lane.entry.position == "open" and lane.exit.position == "closed"
+    lane.send("wrong_way")
+    assert lane.state == "releasing_to_counter"
+    assert "wrong_way" not in lane.recorder.alarms()
+
+
+def test_walking_away_before_the_entrance_closes_is_not_wrong_way() -> None:
+    lane = Lane()
+    lane.scan()
+    lane.advance(1.0)
+    assert lane.state == "admitting"
+    lane.send("wrong_way")  # stepped in, then turned round and left
+    assert "wrong_way" not in lane.recorder.alarms()
+    lane.advance(14.2)  # the enter_s timeout (15 s after the scan) resets the lane; the entrance closes
+    assert lane.state == "resetting"
+    lane.send("wrong_way")  # still on the way out while the leaf closes
+    assert "wrong_way" not in lane.recorder.alarms()
+
+
+def test_coming_in_through_the_open_exit_is_still_wrong_way() -> None:
+    lane = Lane()
+    lane.scan()
+    lane.walk_in()
+    lane.advance(3.0)
+    assert lane.state == "exiting" and lane.exit.position == "open"
+    lane.send("wrong_way")
+    assert lane.state == "intrusion_hold"
+    assert "wrong_way" in lane.recorder.alarms()

@@ -21,6 +21,7 @@ own file, passed as ``driver=``.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -193,8 +194,37 @@ class GpioDoorDriver:
 Callback = Callable[[], None]
 
 
+class _OwnedLock:
+    """A re-entrant lock that knows whether the calling thread holds it (callbacks wait until it doesn't)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        self._owner = threading.get_ident()
+        self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+        self._lock.release()
+
+    def held_here(self) -> bool:
+        return self._owner == threading.get_ident()
+
+
 class GateDoor:
-    """One door leaf in the gate's words. Thread-safe; callbacks run in the thread that saw the change.
+    """One door leaf in the gate's words. Thread-safe; callbacks never run under the door's lock.
+
+    A change queues its callback under the lock; the callbacks are run, in order, after the lock is
+    released, by the thread that saw the change (or by one already delivering, so they never overlap).
+    The controller drives the doors holding its own lock, and a callback takes that lock: running
+    callbacks under the door lock made the two locks' order depend on the thread (a deadlock when the
+    fire contact cleared from another thread).
 
     ``when_opened``/``when_closed`` fire when the end switch is made, ``when_obstructed`` when an
     obstruction stops a closing leaf (it then reopens), ``when_fault`` when a move overruns
@@ -234,7 +264,9 @@ class GateDoor:
         self.fault: str | None = None
         self.last_travel_time: float | None = None
         self._driver = driver
-        self._lock = threading.RLock()
+        self._lock = _OwnedLock()
+        self._pending: deque[Callback] = deque()
+        self._delivering = False
         self._timer: Timer | None = None
         self._started_at = 0.0
         self._now = 0.0
@@ -286,6 +318,7 @@ class GateDoor:
                 return
             self._start(Motion.OPENING, DoorState.OPENING)
         self._arm_timer()
+        self._deliver()
 
     def close(self) -> None:
         """Swing closed; an obstruction stops and reopens the leaf (``when_obstructed``)."""
@@ -300,6 +333,7 @@ class GateDoor:
             else:
                 self._start(Motion.CLOSING, DoorState.CLOSING)
         self._arm_timer()
+        self._deliver()
 
     def lock(self) -> None:
         """Close (if needed) and engage the lock once closed: nobody leaves through this leaf.
@@ -411,6 +445,7 @@ class GateDoor:
                 f"leaf did not reach its {target} switch within {self.travel_time:.2f} s "
                 "(jammed, unpowered or a broken switch)"
             )
+        self._deliver()
 
     def _fail(self, reason: str) -> None:
         self._stop()
@@ -424,6 +459,7 @@ class GateDoor:
             self._now = now
             self._changed()
         self._arm_timer()
+        self._deliver()
 
     def _changed(self) -> None:
         with self._lock:
@@ -456,12 +492,38 @@ class GateDoor:
     def _obstructed(self) -> None:
         # Someone is in the leaf's path: stop at once, tell the gate, and give the way back.
         self._stop()
-        self._state = DoorState.STOPPED
         self._emit(self.when_obstructed)
         self._lock_when_closed = False
+        if self._driver.open_switch:
+            # Already fully open (close() asked with someone in the doorway): nothing to drive, and a
+            # reopening move would never see its open switch change and fault a free leaf.
+            self._state = DoorState.OPEN
+            return
+        self._state = DoorState.STOPPED
         self._start(Motion.OPENING, DoorState.OPENING)
 
-    @staticmethod
-    def _emit(callback: Callback | None) -> None:
+    def _emit(self, callback: Callback | None) -> None:
+        # Under the lock: only queue. ``_deliver`` runs it once the lock is released.
         if callback is not None:
-            callback()
+            self._pending.append(callback)
+
+    def _deliver(self) -> None:
+        """Run queued callbacks in order, outside the door lock; one thread delivers at a time."""
+        if self._lock.held_here():
+            return  # called inside a locked section: the entry point delivers when it releases
+        with self._lock:
+            if self._delivering or not self._pending:
+                return
+            self._delivering = True
+        try:
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        self._delivering = False
+                        return
+                    callback = self._pending.popleft()
+                callback()
+        except BaseException:
+            with self._lock:
+                self._delivering = False
+            raise

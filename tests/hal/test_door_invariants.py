@@ -53,3 +53,77 @@ def test_a_free_leaf_never_faults_and_its_state_matches_its_switches(
     finally:
         door.close_device()
         reset_emulated()
+
+
+def _play(actions: list[str | float], fail_mode: FailMode) -> list[tuple[str, DoorState]]:
+    """Run a command sequence on an emulated leaf; returns (step, state) after each step."""
+    reset_emulated()
+    clock, factory = emulated_clock(), pin_factory("emulated")
+    door = GateDoor(PINS, fail_mode=fail_mode, backend="emulated")
+    leaf = EmulatedDoorLeaf(factory, PINS, clock, fail_mode=fail_mode)
+    clock.advance(leaf.tick)
+    seen: list[tuple[str, DoorState]] = []
+    try:
+        for action in actions:
+            if isinstance(action, float):
+                clock.advance(action)
+            elif action in ("obstruct", "clear"):
+                leaf.obstruct(action == "obstruct")
+            else:
+                getattr(door, action)()
+            seen.append((str(action), door.state))
+            assert door.state is not DoorState.FAULT, (action, door.fault)
+    finally:
+        door.close_device()
+        reset_emulated()
+    return seen
+
+
+def test_close_with_someone_in_the_open_doorway_keeps_a_free_leaf_open_without_fault() -> None:
+    # The example that once faulted a free leaf: close() on a fully open leaf with an obstruction
+    # started a "reopening" move that never saw its open switch change → travel overrun fault.
+    for fail_mode in FailMode:
+        seen = _play(["open", "obstruct", 1.0, "close", 1.0], fail_mode)
+        assert seen[-2:] == [("close", DoorState.OPEN), ("1.0", DoorState.OPEN)]
+
+
+def test_callbacks_run_after_the_door_lock_is_released() -> None:
+    # The controller drives doors under its own lock and its callbacks take that lock: a callback run
+    # under the door lock inverts the lock order between threads (the fire-contact deadlock).
+    import threading
+
+    reset_emulated()
+    clock, factory = emulated_clock(), pin_factory("emulated")
+    door = GateDoor(PINS, backend="emulated")
+    leaf = EmulatedDoorLeaf(factory, PINS, clock)
+    clock.advance(leaf.tick)
+    held: list[bool] = []
+
+    def probe() -> None:
+        # Another thread can take the door lock while the callback runs: it is not held.
+        got: list[bool] = []
+
+        def take_and_release() -> None:
+            # A timeout that is never reached when the lock is free; it only bounds a failing run.
+            ok = door._lock._lock.acquire(timeout=10.0)
+            got.append(ok)
+            if ok:
+                door._lock._lock.release()
+
+        worker = threading.Thread(target=take_and_release)
+        worker.start()
+        worker.join()
+        held.append(not got[0])
+
+    door.when_opened = probe
+    door.when_closed = probe
+    try:
+        door.open()
+        clock.advance(1.0)
+        door.close()
+        clock.advance(1.0)
+        door.close()  # already closed: when_closed again, from the calling thread
+    finally:
+        door.close_device()
+        reset_emulated()
+    assert held == [False, False, False]

@@ -144,6 +144,7 @@ class Machine:
         self._busy = False
         self._timer: Timer | None = None
         self._generation = 0
+        self._stopped = False
         self.entered_at = clock.monotonic()
 
     @property
@@ -163,15 +164,33 @@ class Machine:
                 self._initial, TransitionRecord("started", "", self._initial.name, self.clock.monotonic())
             )
 
-    def send(self, event: str, **data: Any) -> bool:
-        """Deliver one event; queued if another is being handled. Returns whether it was handled now."""
+    def stop(self) -> None:
+        """Cancel the state's timer and take no more events (the owner is shutting down)."""
         with self._lock:
+            self._stopped = True
+            self._queue.clear()
+            self._generation += 1  # a timer already firing is stale
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def send(self, event: str, **data: Any) -> bool:
+        """Deliver one event; queued if another is being handled. Returns whether it was handled now.
+
+        After ``stop()`` events are dropped (``False``)."""
+        with self._lock:
+            if self._stopped:
+                return False
             self._queue.append((event, data))
             if self._busy:
                 return False
             self._busy = True
             try:
-                while self._queue:
+                while self._queue and not self._stopped:
                     name, payload = self._queue.popleft()
                     self._handle(name, payload)
             finally:
@@ -213,7 +232,7 @@ class Machine:
         self.last_event = record.event
         self._state = target
         self.entered_at = self.clock.monotonic()
-        if target.timeout is not None:
+        if target.timeout is not None and not self._stopped:
             generation = self._generation
             delay = self.timings[target.timeout]
 

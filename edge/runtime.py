@@ -414,6 +414,11 @@ class GateRuntime:
         self.publisher.start()
         self.link.start()
         self.flow.start()
+        if self.outbox.is_full:
+            # Full already at start-up (central has not acknowledged for a long time): when_full only
+            # fires on the way up, so say it here. The gate takes no passenger and alarms rather than
+            # drop events (issue 6).
+            self.send("outbox_full")
         if board.fire_alarm is not None and board.fire_alarm.is_alarm_on:
             self.send("fire_alarm_raised")
         if self.watchlist is not None:
@@ -427,6 +432,8 @@ class GateRuntime:
         if self._stopped:
             return
         self._stopped = True
+        # The flow's state timer would otherwise still fire into closed devices and outbox.
+        self.flow.stop()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         self.publish_status(online=False, reason="stopped")

@@ -161,3 +161,43 @@ def test_the_ledger_lists_every_event_id_written(tmp_path: Path) -> None:
         assert ids and ids == [e.event_id for e in gate.runtime.outbox.pending()]
     finally:
         gate.close()
+
+
+def test_stop_cancels_the_flow_timer_and_later_events_do_nothing(tmp_path: Path) -> None:
+    # Issue 6: GateRuntime.stop() left the flow's state timer armed; it fired into closed devices.
+    gate = Rig(tmp_path, watchlist=[])
+    try:
+        gate.present()
+        gate.advance(1.2)
+        assert gate.flow.state == "admitting" and gate.flow.deadline() is not None
+        state = gate.flow.state
+        gate.runtime.stop()
+        assert gate.flow.stopped
+        # The admitting timeout (enter_s) and any other flow timer would have fired by now.
+        gate.clock.advance(120.0)
+        assert gate.flow.state == state
+        assert gate.flow.send("fire_alarm_raised") is False and gate.flow.state == state
+    finally:
+        gate.close()
+
+
+def test_a_gate_that_starts_with_a_full_outbox_is_out_of_service_with_an_alarm(tmp_path: Path) -> None:
+    # Issue 6: at its size limit the gate stops accepting passengers (out of service + alarm) rather
+    # than drop events; a limit already reached before start-up must count too.
+    from core.clock import ManualClock
+    from edge.outbox import Outbox
+
+    clock = ManualClock()
+    with Outbox(tmp_path / "outbox.db", max_events=100) as outbox:
+        for _ in range(60):  # over the full mark (max_events - the runtime's reserve of 50)
+            outbox.append(
+                "imigrasi/v1/cgk/gate/gate-01/event", b"{}", event_id=wire.new_event_id(clock.now())
+            )
+    gate = Rig(tmp_path, watchlist=[], outbox={"max_events": 100})
+    try:
+        assert gate.runtime.outbox.is_full
+        assert gate.flow.state == "out_of_service"
+        assert {"outbox_full", "out_of_service"} <= set(gate.flow.active_alarms)
+        assert gate.runtime.board.doors["entry"].is_closed
+    finally:
+        gate.close()

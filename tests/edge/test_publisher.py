@@ -140,3 +140,41 @@ def test_a_malformed_ack_is_reported_and_deletes_nothing(tmp_path: Path) -> None
         publisher._on_ack("a", b"\xc1not msgpack")
         assert refused == [b"\xc1not msgpack"]
         assert outbox.depth() == 1
+
+
+class _SwitchLink:
+    """A link whose connection the test switches; records what was handed on, in order. Stands in for
+    ``MqttLink`` only to place an emit exactly between "connected" and the replay hook, a window of
+    microseconds on the real link."""
+
+    def __init__(self) -> None:
+        self.is_connected = False
+        self.sent: list[bytes] = []
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
+        if not self.is_connected:
+            return False
+        self.sent.append(payload)
+        return True
+
+    def subscribe(self, topic: str, handler: object, *, qos: int = 1) -> None:
+        return None
+
+
+def test_an_event_emitted_between_reconnect_and_replay_waits_its_turn(tmp_path: Path) -> None:
+    # Issue 6: replay after reconnect is in order. MqttLink sets is_connected, then calls when_connected
+    # (which starts the replay); an event emitted in between was published first, ahead of the stored.
+    link = _SwitchLink()
+    with Outbox(tmp_path / "outbox.db") as outbox:
+        publisher = EventPublisher(
+            outbox, link, ack_topic="a", decode_ack=codec.decode_ack, clock=ManualClock(), replay_interval_s=0
+        )
+        ids = [_event(publisher, n) for n in range(3)]  # broker away: stored only
+        assert link.sent == []
+        link.is_connected = True  # connected; the replay hook has not run yet
+        ids.append(_event(publisher, 3))
+        assert link.sent == []  # waits behind the stored three
+        assert publisher.replay_now() == 4
+        ids.append(_event(publisher, 4))  # caught up: straight through
+        sent_ids = [wire.decode(p).event_id for p in link.sent]
+        assert sent_ids == ids

@@ -7,6 +7,7 @@ API's few writes (commands, users, reports) never fight over SQLite's single wri
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import threading
 import uuid
@@ -24,6 +25,7 @@ from central.store import schema as t
 from central.store.engine import StoreError, make_engine, migrate
 
 __all__ = [
+    "VALUES_CHUNK",
     "AlertRecord",
     "CrossingRecord",
     "DeviceStatus",
@@ -36,7 +38,7 @@ __all__ = [
 
 Row = dict[str, Any]
 ALERT_STATES = ("open", "acknowledged", "closed")
-VALUES_CHUNK = 1000  # rows per multi-row INSERT
+VALUES_CHUNK = 1000  # rows per multi-row INSERT (6,000 parameters: under SQLite's 32,766)
 COMMAND_STATES = ("pending", "acknowledged", "refused", "failed")
 
 
@@ -110,6 +112,148 @@ class DeviceStatus:
     software_version: str | None = None
 
 
+_CROSSING_COLUMNS = (
+    "event_id",
+    "device_id",
+    "occurred_at",
+    "direction",
+    "outcome",
+    "reason",
+    "document_number",
+    "issuing_state",
+    "nationality",
+    "holder_name",
+    "step_seconds",
+)
+_LAST_EVENT_UPDATE = (
+    t.devices.update()
+    .where(t.devices.c.device_id == sa.bindparam("b_device"))
+    .where(
+        sa.or_(
+            t.devices.c.last_event_at.is_(None),
+            t.devices.c.last_event_at <= sa.bindparam("b_at"),
+        )
+    )
+    .values(last_event_id=sa.bindparam("b_event"), last_event_at=sa.bindparam("b_at"))
+)
+_SQLITE_EVENT_ROW = "(?,?,?,?,?,?)"
+_SQLITE_EVENTS = (
+    "INSERT INTO events (event_id, device_id, type, occurred_at, received_at, body) VALUES {rows} "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
+_SQLITE_CROSSINGS = (
+    f"INSERT INTO crossings ({', '.join(_CROSSING_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_CROSSING_COLUMNS))}) ON CONFLICT (event_id) DO NOTHING"
+)
+# PostgreSQL: one statement per table for the whole batch, the columns sent as arrays (one round trip,
+# no per-row statements; ``executemany`` would be one statement per row even in pipeline mode).
+_PG_EVENTS = (
+    "INSERT INTO events (event_id, device_id, type, occurred_at, received_at, body) "
+    "SELECT e, d, y, o, %b::timestamptz, b::json FROM unnest("
+    "%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::text[]) AS v(e, d, y, o, b) "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
+_PG_CROSSINGS = (
+    f"INSERT INTO crossings ({', '.join(_CROSSING_COLUMNS)}) "
+    "SELECT e, d, o, di, ou, r, dn, i, na, h, s::json FROM unnest("
+    "%b::text[], %b::text[], %b::timestamptz[], %b::text[], %b::text[], %b::text[], %b::text[], "
+    "%b::text[], %b::text[], %b::text[], %b::text[]) AS v(e, d, o, di, ou, r, dn, i, na, h, s) "
+    "ON CONFLICT (event_id) DO NOTHING"
+)
+
+
+class _SqliteBind:
+    """SQLAlchemy's own conversions for the SQLite columns the ingest writes directly."""
+
+    def __init__(self, dialect: sa.Dialect) -> None:
+        def processor(column: sa.Column[Any]) -> Any:
+            made = column.type.dialect_impl(dialect).bind_processor(dialect)
+            return made if made is not None else (lambda value: value)
+
+        self.when = processor(t.events.c.occurred_at)
+        self.body = processor(t.events.c.body)
+        self.steps = processor(t.crossings.c.step_seconds)
+
+
+def _sqlite_store(
+    dbapi: Any, bind: _SqliteBind, records: list[EventRecord], received_at: datetime
+) -> list[str]:
+    when, body = bind.when, bind.body
+    received = when(utc(received_at))
+    cursor = dbapi.cursor()
+    new_ids: list[str] = []
+    try:
+        for start in range(0, len(records), VALUES_CHUNK):
+            chunk = records[start : start + VALUES_CHUNK]
+            params: list[Any] = []
+            for r in chunk:
+                params += (r.event_id, r.device_id, r.type, when(utc(r.occurred_at)), received, body(r.body))
+            cursor.execute(_SQLITE_EVENTS.format(rows=",".join([_SQLITE_EVENT_ROW] * len(chunk))), params)
+            new_ids += [row[0] for row in cursor.fetchall()]
+        fresh = set(new_ids)
+        crossings = [
+            (
+                r.event_id,
+                r.device_id,
+                when(utc(r.occurred_at)),
+                c.direction,
+                c.outcome,
+                c.reason,
+                c.document_number,
+                c.issuing_state,
+                c.nationality,
+                c.holder_name,
+                bind.steps(c.step_seconds),
+            )
+            for r in records
+            if (c := r.crossing) is not None and r.event_id in fresh
+        ]
+        if crossings:
+            cursor.executemany(_SQLITE_CROSSINGS, crossings)
+    finally:
+        cursor.close()
+    return new_ids
+
+
+def _pg_store(dbapi: Any, records: list[EventRecord], received_at: datetime) -> list[str]:
+    dumps = json.dumps
+    with dbapi.cursor() as cursor:
+        cursor.execute(
+            _PG_EVENTS,
+            (
+                utc(received_at),
+                [r.event_id for r in records],
+                [r.device_id for r in records],
+                [r.type for r in records],
+                [utc(r.occurred_at) for r in records],
+                [dumps(r.body) for r in records],
+            ),
+            binary=True,  # the text format escapes every JSON quote with a regex: 3x the cost
+        )
+        new_ids = [row[0] for row in cursor.fetchall()]
+        fresh = set(new_ids)
+        crossings = [(r, c) for r in records if (c := r.crossing) is not None and r.event_id in fresh]
+        if crossings:
+            cursor.execute(
+                _PG_CROSSINGS,
+                (
+                    [r.event_id for r, _ in crossings],
+                    [r.device_id for r, _ in crossings],
+                    [utc(r.occurred_at) for r, _ in crossings],
+                    [c.direction for _, c in crossings],
+                    [c.outcome for _, c in crossings],
+                    [c.reason for _, c in crossings],
+                    [c.document_number for _, c in crossings],
+                    [c.issuing_state for _, c in crossings],
+                    [c.nationality for _, c in crossings],
+                    [c.holder_name for _, c in crossings],
+                    [dumps(c.step_seconds) for _, c in crossings],
+                ),
+                binary=True,
+            )
+    return new_ids
+
+
 class Store:
     """The database behind central: SQLite (WAL) or PostgreSQL, same schema, same behaviour."""
 
@@ -119,7 +263,9 @@ class Store:
         self.write_lock = threading.RLock()
         if create:
             migrate(self.engine)
-        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        self._is_pg = self.engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._is_pg else sqlite.insert
+        self._sqlite_bind = _SqliteBind(self.engine.dialect)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -127,42 +273,27 @@ class Store:
     # -- ingest ---------------------------------------------------------------------------------------
 
     def store_events(self, records: Sequence[EventRecord], *, received_at: datetime) -> list[str]:
-        """Store a batch in one transaction; return the ids that were new (duplicates change nothing)."""
+        """Store a batch in one transaction; return the ids that were new (duplicates change nothing).
+
+        The hot path of the ingest, so it speaks to the driver directly (inside SQLAlchemy's transaction,
+        on SQLAlchemy's connection): compiling a thousand-row ``VALUES`` through SQLAlchemy cost more
+        than everything else in the ingest together. Values are converted with the columns' own
+        SQLAlchemy bind processors, so the rows read back exactly as if SQLAlchemy had written them.
+        ``ON CONFLICT (event_id) DO NOTHING RETURNING event_id`` keeps it idempotent and tells which
+        ids are new, atomically, also with several ingest instances writing at once.
+        """
         if not records:
             return []
         unique: dict[str, EventRecord] = {}
         for record in records:
             unique.setdefault(record.event_id, record)
-        rows = [
-            {
-                "event_id": r.event_id,
-                "device_id": r.device_id,
-                "type": r.type,
-                "occurred_at": utc(r.occurred_at),
-                "received_at": received_at,
-                "body": r.body,
-            }
-            for r in unique.values()
-        ]
         with self.write_lock, self.engine.begin() as conn:
-            stmt = self._insert(t.events).on_conflict_do_nothing(index_elements=["event_id"])
-            new_ids = [row[0] for row in conn.execute(stmt.returning(t.events.c.event_id), rows)]
+            dbapi = conn.connection.driver_connection
+            if self._is_pg:
+                new_ids = _pg_store(dbapi, list(unique.values()), received_at)
+            else:
+                new_ids = _sqlite_store(dbapi, self._sqlite_bind, list(unique.values()), received_at)
             new = [unique[event_id] for event_id in new_ids]
-            crossings = [
-                {"event_id": r.event_id, "device_id": r.device_id, "occurred_at": utc(r.occurred_at)}
-                | vars(r.crossing)
-                for r in new
-                if r.crossing is not None
-            ]
-            # Multi-row VALUES statements (executemany is one statement per row on psycopg), in chunks
-            # that stay under SQLite's 32,766 bound parameters.
-            for start in range(0, len(crossings), VALUES_CHUNK):
-                chunk = crossings[start : start + VALUES_CHUNK]
-                conn.execute(
-                    self._insert(t.crossings)
-                    .values(chunk)
-                    .on_conflict_do_nothing(index_elements=["event_id"])
-                )
             alerts = [
                 {
                     "event_id": r.event_id,
@@ -174,7 +305,7 @@ class Store:
                 for r in new
                 if r.alert is not None
             ]
-            if alerts:
+            if alerts:  # rare (alarms, retry requests): the plain SQLAlchemy statement is fine
                 conn.execute(
                     self._insert(t.alerts).on_conflict_do_nothing(index_elements=["event_id"]), alerts
                 )
@@ -183,22 +314,17 @@ class Store:
                 if r.device_id not in latest or utc(r.occurred_at) >= utc(latest[r.device_id].occurred_at):
                     latest[r.device_id] = r
             if latest:
-                # One executemany for every device in the batch (a busy site has hundreds per batch).
-                conn.execute(
-                    t.devices.update()
-                    .where(t.devices.c.device_id == sa.bindparam("b_device"))
-                    .where(
-                        sa.or_(
-                            t.devices.c.last_event_at.is_(None),
-                            t.devices.c.last_event_at <= sa.bindparam("b_at"),
-                        )
-                    )
-                    .values(last_event_id=sa.bindparam("b_event"), last_event_at=sa.bindparam("b_at")),
-                    [
-                        {"b_device": device_id, "b_event": r.event_id, "b_at": utc(r.occurred_at)}
-                        for device_id, r in latest.items()
-                    ],
-                )
+                # One executemany for every device in the batch (a busy site has hundreds per batch),
+                # in device order, so two instances lock the device rows in the same order (no deadlock).
+                rows = [
+                    {
+                        "b_device": device_id,
+                        "b_event": latest[device_id].event_id,
+                        "b_at": utc(latest[device_id].occurred_at),
+                    }
+                    for device_id in sorted(latest)
+                ]
+                conn.execute(_LAST_EVENT_UPDATE, rows)
         return new_ids
 
     def quarantine(self, topic: str, payload: bytes, reason: str, *, received_at: datetime) -> None:

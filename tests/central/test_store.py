@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from central.errors import Conflict, NotFound
 from central.store import AlertRecord, CrossingRecord, DeviceStatus, EventRecord, Store, schema
@@ -166,3 +168,69 @@ def test_quarantine_keeps_the_payload_and_the_reason(store: Store) -> None:
     store.quarantine("gates/gate-01/events", b"\x00junk", "not msgpack", received_at=T0)
     (row,) = store.quarantined()
     assert (row["payload"], row["reason"]) == (b"\x00junk", "not msgpack")
+
+
+# -- the driver-level batch insert (central/store/__init__.py, _sqlite_store / _pg_store) ------------
+
+
+def test_a_batch_larger_than_one_insert_statement_is_stored_whole_and_exactly(store: Store) -> None:
+    """Over VALUES_CHUNK rows, with duplicates across the chunk boundary and rows stored before: every
+    new id is reported once, and each row reads back as SQLAlchemy itself would have written it."""
+    from central.store import VALUES_CHUNK
+
+    store.store_events([crossing_event(i) for i in range(0, 50)], received_at=T0)
+    batch = [crossing_event(i) for i in range(VALUES_CHUNK + 500)] + [crossing_event(VALUES_CHUNK - 1)]
+    new = store.store_events(batch, received_at=T0 + timedelta(minutes=1))
+    assert sorted(new) == sorted(crossing_event(i).event_id for i in range(50, VALUES_CHUNK + 500))
+    assert store.count("events") == store.count("crossings") == VALUES_CHUNK + 500
+    event = store.event(crossing_event(1234).event_id)
+    assert event["body"] == {"n": 1234}
+    assert event["occurred_at"] == T0 + timedelta(seconds=1234)
+    assert event["received_at"] == T0 + timedelta(minutes=1)
+    (crossing,) = store.crossings(document_number="X0001234")
+    assert crossing["occurred_at"] == T0 + timedelta(seconds=1234)
+    assert (crossing["outcome"], crossing["direction"]) == ("crossed", "departure")
+
+
+def test_the_fast_path_keeps_nested_json_unicode_and_step_times(store: Store) -> None:
+    event = EventRecord(
+        event_id="00000000-0000-7000-8000-00000000beef",
+        device_id="gate-02",
+        type="crossing",
+        occurred_at=datetime(2026, 11, 22, 15, 0, 0, 123456, tzinfo=timezone(timedelta(hours=7))),
+        body={"document": {"surname": "SANTOSO \u00e9", "quote": 'a"b\\c'}, "list": [1, 2.5, None]},
+        crossing=CrossingRecord(
+            outcome="redirected",
+            reason="cekal",
+            holder_name="SANTOSO BUDI",
+            step_seconds={"scan": 1.8, "total": 6.1},
+        ),
+    )
+    assert store.store_events([event], received_at=T0) == [event.event_id]
+    row = store.event(event.event_id)
+    assert row["body"] == event.body
+    assert row["occurred_at"] == event.occurred_at
+    (crossing,) = store.crossings()
+    assert crossing["step_seconds"] == {"scan": 1.8, "total": 6.1}
+    assert (crossing["reason"], crossing["holder_name"]) == ("cekal", "SANTOSO BUDI")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(st.integers(0, 60), max_size=40), min_size=1, max_size=5))
+def test_every_event_is_reported_new_exactly_once_whatever_the_batches(
+    sqlite_url: str, batches: list[list[int]]
+) -> None:
+    """The ack promise rests on this: an id is "new" in exactly one batch, and then it is stored."""
+    store = Store(sqlite_url)
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(schema.crossings.delete())
+            conn.execute(schema.events.delete())
+        reported: list[str] = []
+        for numbers in batches:
+            reported += store.store_events([crossing_event(n) for n in numbers], received_at=T0)
+        expected = {crossing_event(n).event_id for numbers in batches for n in numbers}
+        assert sorted(reported) == sorted(expected)
+        assert store.count("events") == store.count("crossings") == len(expected)
+    finally:
+        store.close()

@@ -19,11 +19,10 @@ NOTHING`` makes a re-delivery to another instance harmless.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -126,7 +125,10 @@ class Ingest:
         self.workflows: Workflows | None = None
         self.cctv: CctvDesk | None = None
         self.command_key: Ed25519PrivateKey | None = None  # signs supervisor commands (issue 12)
-        self._queue: queue.Queue[Inbound] = queue.Queue()
+        # A deque and a wake-up flag instead of a queue.Queue: append/popleft need no lock of ours (they
+        # are atomic), and the network thread signals only when the writer is idle, not per message.
+        self._inbox: deque[Inbound] = deque()
+        self._wake = threading.Event()
         self._stop = threading.Event()
         self._connected = threading.Event()
         self._writer: threading.Thread | None = None
@@ -198,7 +200,7 @@ class Ingest:
         if leave_group:
             self.client.unsubscribe(self._filters())
         deadline = time.monotonic() + drain_timeout
-        while not self._queue.empty() and time.monotonic() < deadline:
+        while self._inbox and time.monotonic() < deadline:
             time.sleep(0.01)
         self._stop.set()
         if self._resend_timer is not None:
@@ -209,7 +211,7 @@ class Ingest:
         self.client.loop_stop()
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        return len(self._inbox)
 
     # -- paho callbacks (network thread: keep them light) ---------------------------------------------
 
@@ -232,28 +234,30 @@ class Ingest:
             log.warning("lost the broker; paho reconnects", extra={"reason": str(reason)})
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._queue.put(
+        self._inbox.append(
             Inbound(message.topic, bytes(message.payload), time.monotonic(), message.mid, message.qos)
         )
+        if not self._wake.is_set():
+            self._wake.set()
 
     # -- the batch writer -----------------------------------------------------------------------------
 
     def _write_loop(self) -> None:
-        while not (self._stop.is_set() and self._queue.empty()):
-            try:
-                first = self._queue.get(timeout=0.1)
-            except queue.Empty:
+        inbox = self._inbox
+        while not (self._stop.is_set() and not inbox):
+            if not inbox:
+                self._wake.clear()
+                if not inbox:  # checked again after clearing: a message that came in between wakes us
+                    self._wake.wait(0.1)
                 continue
-            batch = [first]
+            # The first message is here: wait up to ``max_delay`` for a fuller batch.
             deadline = time.monotonic() + self.max_delay
-            while len(batch) < self.batch_size:
+            while len(inbox) < self.batch_size and not self._stop.is_set():
                 remaining = deadline - time.monotonic()
-                try:
-                    batch.append(
-                        self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-                    )
-                except queue.Empty:
+                if remaining <= 0:
                     break
+                time.sleep(min(remaining, 0.005))
+            batch = [inbox.popleft() for _ in range(min(len(inbox), self.batch_size))]
             try:
                 self.process(batch)
             except Exception:  # keep ingesting: the devices re-send whatever was not acked
@@ -303,14 +307,18 @@ class Ingest:
         central.metrics.events_stored.inc(len(new_ids))
         central.metrics.events_duplicate.inc(duplicates)
         announced: set[str] = set()
+        live = central.bus.subscribers > 0  # asked once per batch, not per event (it takes a lock)
+        observe, latencies = central.metrics.lag.observe, self.stats.commit_latencies
         for event in events:
             if event.event_id not in new_ids or event.event_id in announced:
                 continue
             announced.add(event.event_id)
-            central.metrics.lag.observe(max(0.0, (now - utc(event.occurred_at)).total_seconds()))
-            if len(self.stats.commit_latencies) < self.keep_latencies:
-                self.stats.commit_latencies.append(committed_wall - utc(event.occurred_at).timestamp())
-            self._announce(event)
+            occurred = utc(event.occurred_at)
+            observe(max(0.0, (now - occurred).total_seconds()))
+            if len(latencies) < self.keep_latencies:
+                latencies.append(committed_wall - occurred.timestamp())
+            if live:
+                self._announce(event)
 
     def _apply(self, result: Translated, now: datetime) -> None:
         """What a message changes besides the events table: device state, commands, alerts, enrolments."""

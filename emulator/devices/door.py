@@ -16,6 +16,7 @@ from hal.door import DoorPins, FailMode
 
 DEFAULT_LEAF_TRAVEL = 0.6  # seconds closed → open; inside the 1 s of SOP-003-A08 steps 4, 7, 8
 DEFAULT_TICK = 0.02
+MAX_CATCH_UP = 5  # ticks of travel one late callback may make up
 _EPS = 1e-9
 
 
@@ -45,6 +46,7 @@ class EmulatedDoorLeaf:
         self.jammed = False
         self.powered = True
         self._stopped = False
+        self._last_step = clock.monotonic()
         self._update_switches()
         self._schedule()
 
@@ -102,9 +104,16 @@ class EmulatedDoorLeaf:
             self.clock.call_later(self.tick, self._step)
 
     def _step(self) -> None:
+        # The leaf moves by the time that really passed, not by one tick: on a loaded machine the tick
+        # callbacks come late, and a leaf moving a fixed step per callback fell behind the door's travel
+        # timer (false "did not reach its switch" faults). Capped at MAX_CATCH_UP ticks so one long stall
+        # cannot carry a leaf through an obstruction before the controller has seen it.
+        now = self.clock.monotonic()
+        elapsed = min(max(now - self._last_step, 0.0), self.tick * MAX_CATCH_UP)
+        self._last_step = now
         direction = self.motor
         if direction and not self.jammed and not (direction > 0 and self.is_latched):
-            step = direction * self.tick / self.travel_time
+            step = direction * elapsed / self.travel_time
             position = self.position + step
             # Snap to the end stops so float steps never leave a leaf a hair short of its switch.
             self.position = 1.0 if position > 1.0 - _EPS else 0.0 if position < _EPS else position

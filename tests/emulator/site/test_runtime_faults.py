@@ -54,11 +54,6 @@ def alarms_raised(rig: RuntimeRig) -> set[str]:
     return set(rig.runtime.flow.active_alarms)
 
 
-@pytest.mark.skip(
-    reason="known lock-order deadlock: hal.door runs its when_* callbacks under the door lock while the gate "
-    "runtime drives doors under the flow lock; clearing the fire contact from the test thread can hang "
-    "(seen once in a clean-clone run). Open on issue 6; the fire rule is proven in tests/edge, tests/hal."
-)
 def test_fire_alarm_opens_both_doors_and_the_lane_resumes_when_it_clears(fresh_gate: RuntimeRig) -> None:
     far, doors = far_end(fresh_gate), fresh_gate.runtime.board.doors
     assert far.fire_contact is not None

@@ -18,7 +18,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.api import alerts, devices, enrolments, events, ops, reports
-from central.auth import Forbidden, NotAuthenticated
+from central.api.deps import LoginRateLimit
+from central.auth import Forbidden, LoginLimiter, NotAuthenticated
+from central.cctv import page as cctv_page
 from central.cctv import router as cctv
 from central.errors import CentralError, Conflict, Invalid, NotFound
 from central.service import Central
@@ -44,6 +46,7 @@ ROUTERS = (
     watchlist_api.router,
     watchlist_pages.router,
     cctv.router,
+    cctv_page.router,
 )
 
 STATUS = ((NotAuthenticated, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (Invalid, 422))
@@ -57,6 +60,8 @@ def create_app(central: Central, workflows: Workflows | None = None) -> FastAPI:
         'immigration autogates and kiosks. Errors are JSON: {"error": {"code", "message"}}.',
     )
     app.state.central = central
+    app.state.login_limiter = LoginLimiter()  # issue 12: failed log-ins per account and address
+    app.add_middleware(LoginRateLimit)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

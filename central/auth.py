@@ -8,7 +8,9 @@ bearer token and may only call the few endpoints made for them (enrolment record
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -101,6 +103,77 @@ def check_password(store: Store, username: str, password: str, *, now: datetime)
     return user
 
 
+@dataclass
+class _Failures:
+    count: int = 0
+    last: datetime | None = None
+    locked_until: datetime | None = None
+
+
+@dataclass
+class LoginLimiter:
+    """Failed log-ins per account and per client address, with a lockout that doubles (issue 12).
+
+    The first ``free_per_account`` failures of an account (``free_per_address`` of an address: offices
+    share a NAT) cost nothing; each further one locks that key for ``base_lock_s`` x 2^(n-1) seconds, at
+    most ``max_lock_s``. A key's count is forgotten ``forget_s`` after its last failure; a successful
+    log-in clears the account's count (not the address's, so one valid account cannot reset guessing
+    from the same address). At most ``capacity`` keys are remembered (the oldest go first). In memory:
+    one central instance's view; several instances each count on their own.
+    """
+
+    free_per_account: int = 5
+    free_per_address: int = 20
+    base_lock_s: float = 30.0
+    max_lock_s: float = 900.0
+    forget_s: float = 3600.0
+    capacity: int = 10_000
+    _keys: OrderedDict[str, _Failures] = field(default_factory=OrderedDict)
+
+    @staticmethod
+    def keys(username: str, address: str) -> tuple[str, str]:
+        return f"user:{username.strip().lower()[:64]}", f"addr:{address}"
+
+    def retry_after(self, username: str, address: str, *, now: datetime) -> int:
+        """Whole seconds until this account and address may try again (0: now)."""
+        wait = 0.0
+        for key in self.keys(username, address):
+            entry = self._keys.get(key)
+            if entry is not None and entry.locked_until is not None:
+                wait = max(wait, (entry.locked_until - now).total_seconds())
+        return math.ceil(wait) if wait > 0 else 0
+
+    def failed(self, username: str, address: str, *, now: datetime) -> int:
+        """Count a failure; returns the lockout (seconds) it starts, 0 when none."""
+        lock = 0.0
+        frees = (self.free_per_account, self.free_per_address)
+        for key, free in zip(self.keys(username, address), frees, strict=True):
+            entry = self._keys.pop(key, None) or _Failures()
+            if entry.last is not None and (now - entry.last).total_seconds() > self.forget_s:
+                entry = _Failures()
+            entry.count += 1
+            entry.last = now
+            if entry.count > free:
+                seconds = min(self.max_lock_s, self.base_lock_s * 2 ** (entry.count - free - 1))
+                entry.locked_until = now + timedelta(seconds=seconds)
+                lock = max(lock, seconds)
+            self._keys[key] = entry
+        while len(self._keys) > self.capacity:
+            self._keys.popitem(last=False)
+        return math.ceil(lock)
+
+    def succeeded(self, username: str, address: str) -> None:
+        self._keys.pop(self.keys(username, address)[0], None)
+
+
+def throttled_message(seconds: int) -> str:
+    """The bilingual answer to a locked-out log-in (Bahasa Indonesia / English)."""
+    return (
+        f"Terlalu banyak percobaan masuk yang gagal; coba lagi dalam {seconds} detik. / "
+        f"Too many failed log-in attempts; try again in {seconds} seconds."
+    )
+
+
 def login(store: Store, username: str, password: str, *, now: datetime) -> tuple[str, Principal]:
     """Check the password and open a dashboard session; returns the session secret (for the cookie)."""
     user = check_password(store, username, password, now=now)
@@ -157,6 +230,7 @@ __all__ = [
     "STAFF",
     "AuthError",
     "Forbidden",
+    "LoginLimiter",
     "NotAuthenticated",
     "Principal",
     "add_user",
@@ -166,4 +240,5 @@ __all__ = [
     "login",
     "principal_for",
     "require",
+    "throttled_message",
 ]

@@ -53,6 +53,10 @@ class GateConfig:
     # Central's Ed25519 command-signing public key (PEM); without it commands are not authenticated.
     command_public_key: Path | None = None
     command_max_skew_s: float = 30.0
+    # Issue 12: the AES key sealing the outbox and the enrolment cache (edge.sealed): a file, or an
+    # environment variable holding 64 hex digits; without either, a key file made beside the data.
+    data_key_file: Path | None = None
+    data_key_env: str | None = None
 
 
 def load_config(path: Path | str) -> GateConfig:
@@ -230,4 +234,6 @@ def parse_config(raw: dict[str, Any], *, base: Path | None = None) -> GateConfig
         ledger_path=file(gate, "ledger", "gate"),
         command_public_key=file(central, "command_public_key", "central"),
         command_max_skew_s=float(_get(central, "command_max_skew_s", (int, float), 30.0, section="central")),
+        data_key_file=file(ob, "key_file", "outbox"),
+        data_key_env=_get(ob, "key_env", str, None, section="outbox"),
     )

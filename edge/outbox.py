@@ -7,6 +7,11 @@ rows in append order. When the outbox holds ``max_events`` rows it refuses new o
 ``OutboxFullError``; it fires ``when_full`` once at ``max_events - reserve``, so the gate goes out of
 service instead of dropping events; ``when_drained`` fires once depth falls back under the resume mark.
 
+Issue 12: payloads (face crops of alarms, kiosk applications with photos, fingerprints and document scans)
+are sealed at rest with AES-GCM (``edge.sealed``; the key from ``sealer``, else ``<outbox>.key`` made on
+first use, mode 0600) and ``secure_delete`` overwrites acknowledged rows. Rows written before sealing are
+still read as they are.
+
 >>> import tempfile, pathlib
 >>> box = Outbox(pathlib.Path(tempfile.mkdtemp()) / "outbox.db", max_events=10)
 >>> first = box.append("gate/g1/events", b"crossing", event_id="e1")
@@ -23,8 +28,10 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from edge.errors import OutboxError, OutboxFullError
+from edge.sealed import Sealer, SealError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -52,7 +59,13 @@ class Outbox:
     """An append-before-publish event store on one SQLite file; safe to share between threads."""
 
     def __init__(
-        self, path: Path | str, *, max_events: int = 100_000, reserve: int = 0, resume_ratio: float = 0.9
+        self,
+        path: Path | str,
+        *,
+        max_events: int = 100_000,
+        reserve: int = 0,
+        resume_ratio: float = 0.9,
+        sealer: Sealer | None = None,
     ) -> None:
         if max_events < 1:
             raise OutboxError(f"outbox max_events must be at least 1, got {max_events}")
@@ -71,12 +84,15 @@ class Outbox:
         self.when_drained: Callable[[], None] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.sealer = sealer or Sealer.load(default=self.path.with_name(self.path.name + ".key"))
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             # FULL: the WAL is fsynced at every commit, so an append that returned is on the disk.
             self._db.execute("PRAGMA synchronous=FULL")
+            # Acknowledged rows are overwritten with zeros, not just unlinked from the b-tree.
+            self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, SealError) as exc:
             raise OutboxError(
                 f"cannot open the outbox at {self.path}: {exc}; check the folder exists and is writable"
             ) from exc
@@ -104,7 +120,7 @@ class Outbox:
             try:
                 cur = self._db.execute(
                     "INSERT INTO outbox (event_id, topic, payload) VALUES (?, ?, ?)",
-                    (event_id, topic, bytes(payload)),
+                    (event_id, topic, self.sealer.seal(payload, context=event_id.encode())),
                 )
             except sqlite3.Error as exc:
                 raise OutboxError(f"cannot store event {event_id}: {exc}; check disk space") from exc
@@ -150,7 +166,12 @@ class Outbox:
                 " WHERE seq > ? ORDER BY seq LIMIT ?",
                 (after_seq, -1 if limit is None else limit),
             ).fetchall()
-        return [OutboxEntry(int(r[0]), str(r[1]), str(r[2]), bytes(r[3]), int(r[4])) for r in rows]
+        return [self._entry(r) for r in rows]
+
+    def secure_delete_on(self) -> bool:
+        """Whether SQLite overwrites deleted rows on this connection (it should: issue 12)."""
+        with self._lock:
+            return bool(self._db.execute("PRAGMA secure_delete").fetchone()[0])
 
     def depth(self) -> int:
         """How many events wait for central's ack."""
@@ -186,7 +207,15 @@ class Outbox:
         ).fetchone()
         if row is None:
             return None
-        return OutboxEntry(int(row[0]), str(row[1]), str(row[2]), bytes(row[3]), int(row[4]))
+        return self._entry(row)
+
+    def _entry(self, row: tuple[Any, ...]) -> OutboxEntry:
+        event_id = str(row[1])
+        try:
+            payload = self.sealer.open(bytes(row[3]), context=event_id.encode())
+        except SealError as exc:
+            raise OutboxError(f"cannot read event {event_id} from {self.path}: {exc}") from exc
+        return OutboxEntry(int(row[0]), event_id, str(row[2]), payload, int(row[4]))
 
     def _set_full(self, full: bool) -> None:
         if full == self._full:

@@ -117,3 +117,77 @@ def test_depth_always_equals_appends_minus_acks(
                     stored.remove(f"id{n}")
             assert box.depth() == len(stored)
         assert [e.event_id for e in box.pending()] == stored
+
+
+# -- issue 12: biometric payloads sealed at rest, overwritten when acknowledged -------------------------
+
+# Distinctive bytes standing for a face crop / fingerprint template inside an event payload.
+FACE = bytes(range(256)) * 8 + b"JFIF-face-crop-of-passenger"
+
+
+def raw_files(path: Path) -> bytes:
+    """Every byte on disk for this outbox: the database file and its WAL, if any."""
+    return b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+
+
+def test_payloads_are_sealed_on_disk_before_and_after_the_ack(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    box = Outbox(path)
+    box.append("gate/g1/events", b"alarm:" + FACE, event_id="e1")
+    box.append("gate/g1/events", b"crossing:" + FACE[::-1], event_id="e2")
+    assert FACE not in raw_files(path) and FACE[::-1] not in raw_files(path)
+    assert [e.payload for e in box.pending()] == [b"alarm:" + FACE, b"crossing:" + FACE[::-1]]
+    assert box.secure_delete_on()
+    sealed = {r[0]: bytes(r[1]) for r in box._db.execute("SELECT event_id, payload FROM outbox")}
+    box.acknowledge(["e1"])
+    box.close()
+    on_disk = raw_files(path)
+    assert FACE not in on_disk and FACE[::-1] not in on_disk
+    assert sealed["e1"][20:120] not in on_disk  # the acknowledged row's ciphertext was overwritten
+    assert sealed["e2"][20:120] in on_disk  # the other one is still there, sealed
+    key = path.with_name("outbox.db.key")
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+    with Outbox(path) as again:
+        assert [e.payload for e in again.pending()] == [b"crossing:" + FACE[::-1]]
+
+
+def test_a_wrong_key_is_a_clear_error_and_loses_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    with Outbox(path) as box:
+        box.append("kiosk/k1/events", b"application:" + FACE, event_id="a1")
+    key = path.with_name("outbox.db.key")
+    right = key.read_bytes()
+    key.write_bytes(bytes(32))
+    with Outbox(path) as wrong:
+        with pytest.raises(OutboxError, match=r"a1 .*not the one it was sealed with.*nothing was deleted"):
+            wrong.pending()
+        assert wrong.depth() == 1
+    key.write_bytes(right)
+    with Outbox(path) as box:
+        assert [e.payload for e in box.pending()] == [b"application:" + FACE]
+
+
+def test_a_sealed_payload_moved_to_another_row_does_not_open(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    with Outbox(path) as box:
+        box.append("t", b"one" + FACE, event_id="e1")
+        box.append("t", b"two", event_id="e2")
+    db = sqlite3.connect(path)
+    db.execute(
+        "UPDATE outbox SET payload = (SELECT payload FROM outbox WHERE event_id = 'e1') WHERE event_id = 'e2'"
+    )
+    db.commit()
+    db.close()
+    with Outbox(path) as box, pytest.raises(OutboxError, match="e2"):
+        box.pending()
+
+
+def test_rows_written_before_sealing_are_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.db"
+    Outbox(path).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO outbox (event_id, topic, payload) VALUES ('old', 't', ?)", (b"\x83plain",))
+    db.commit()
+    db.close()
+    with Outbox(path) as box:
+        assert [e.payload for e in box.pending()] == [b"\x83plain"]

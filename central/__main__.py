@@ -12,6 +12,7 @@ COMMANDS = {
     "user": ("central.cli_user", "manage dashboard and API users"),
     "pki": ("central.cli_pki", "make the site CA and the broker's, central's and devices' certificates"),
     "audit": ("central.cli_audit", "verify the tamper-evident audit trail"),
+    "retention": ("central.cli_retention", "blank or delete personal data past its retention"),
     "watchlist": ("central.watchlist.cli", "import, export or announce the cekal lists"),
 }
 

@@ -27,6 +27,7 @@ from central.cctv.router import KEY_ENV as CCTV_KEY_ENV
 from central.cli_common import add_broker_files_options, add_db_option, broker_files
 from central.errors import CentralError
 from central.ingest import Ingest
+from central.retention import Periodic, Policy
 from central.service import Central, Settings
 from central.store import Store
 from central.watchlist import api as watchlist_api
@@ -100,6 +101,11 @@ def main(argv: list[str]) -> int:
         help="tariff table (TOML) for permit fees; the default is an EXAMPLE with invented amounts",
     )
     parser.add_argument("--office", default="Kantor Imigrasi", help="office name on permit documents")
+    parser.add_argument(
+        "--no-retention",
+        action="store_true",
+        help="no daily retention of personal data (python -m central retention run does it by hand)",
+    )
     add_broker_files_options(parser)
     args = parser.parse_args(argv)
     logs.configure(args.log_level)
@@ -179,9 +185,13 @@ def main(argv: list[str]) -> int:
     log.info(
         "serving", extra={"url": f"http://{args.host}:{args.port}", "db": store.engine.url.render_as_string()}
     )
+    # Issue 12: personal data past its retention period is cleared now and then daily (docs/privacy.md).
+    retention = None if args.no_retention else Periodic(store, central.clock, Policy()).start()
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="off")
     finally:
+        if retention is not None:
+            retention.stop()
         if ingest is not None:
             ingest.stop()
         store.close()

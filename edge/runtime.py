@@ -48,6 +48,7 @@ from edge.listeners import JsonLog, Metrics, OutboxWriter
 from edge.machine import TransitionRecord
 from edge.outbox import Outbox
 from edge.publisher import EventPublisher
+from edge.sealed import Sealer
 from edge.watchlist_cache import HttpFetcher, WatchlistCache, load_public_key
 from hal.board import Board, load_board_config
 from hal.display import PICTOGRAMS, DisplayMessage
@@ -311,11 +312,19 @@ class GateRuntime:
         token = None
         if config.device_token_file is not None:
             token = config.device_token_file.read_text(encoding="utf-8").strip()
+        # Issue 12: one data key seals the outbox and the enrolment cache at rest ([outbox] key_file or
+        # key_env; without either, a 0600 key file beside the outbox, a baseline: see docs/security.md).
+        sealer = Sealer.load(
+            default=config.outbox_path.with_name(config.outbox_path.name + ".key"),
+            key_file=config.data_key_file,
+            key_env=config.data_key_env,
+        )
         self.enrolments = enrolments or EnrolmentClient(
             config.central_url,
             token=token,
             timeout_s=config.enrolment_timeout_s,
             cache_dir=config.enrolment_cache_dir,
+            sealer=sealer,
         )
         self.watchlist = watchlist
         if self.watchlist is None and config.watchlist_public_key is not None:
@@ -331,7 +340,9 @@ class GateRuntime:
             self.watchlist.when_alarm = self.raise_alarm
             self.watchlist.when_alarm_cleared = self.clear_alarm
 
-        self.outbox = Outbox(config.outbox_path, max_events=config.outbox_max_events, reserve=50)
+        self.outbox = Outbox(
+            config.outbox_path, max_events=config.outbox_max_events, reserve=50, sealer=sealer
+        )
         will = codec.offline_will(config.gate_id, clock.now())
         self.link: GateLink = link or MqttLink(dataclasses.replace(config.link, will_payload=will))
         self.publisher = EventPublisher(

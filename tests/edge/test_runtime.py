@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core import wire
-from tests.edge.rig import FACES, FINGER, Rig, cekal_entry, passport
+from tests.edge.rig import FACES, FINGER, Rig, cekal_entry, passport, wait_real
 
 
 @pytest.fixture
@@ -157,8 +157,14 @@ def test_the_ledger_lists_every_event_id_written(tmp_path: Path) -> None:
     gate = Rig(tmp_path, gate={"id": "gate-01", "site": "cgk", "ledger": "ledger.txt"})
     try:
         gate.present(passport(expiry=date(2020, 1, 1)))
-        ids = (tmp_path / "ledger.txt").read_text().split()
-        assert ids and ids == [e.event_id for e in gate.runtime.outbox.pending()]
+        ledger = tmp_path / "ledger.txt"
+
+        def ledger_matches_outbox() -> bool:
+            # The reader thread writes the ledger line just after the outbox append: wait for both.
+            ids = ledger.read_text().split() if ledger.exists() else []
+            return bool(ids) and ids == [e.event_id for e in gate.runtime.outbox.pending()]
+
+        assert wait_real(ledger_matches_outbox), (ledger.read_text(), gate.runtime.outbox.pending())
     finally:
         gate.close()
 

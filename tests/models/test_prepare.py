@@ -12,17 +12,19 @@ import onnxruntime as ort
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from models import FaceConfig, FacePipeline, ModelIntegrityError, ModelPreparationError
 from models.manifest import MANIFEST_NAME, Manifest
 from models.prepare import (
+    PREPARE_REVISION,
     RECIPES,
     SFACE_SOURCE,
     YUNET_SOURCE,
     dequantise_block,
     load_source,
+    prelu_as_depthwise_convolutions,
     prepare,
     source_directory,
 )
@@ -66,6 +68,59 @@ def test_prepared_models_run_in_onnxruntime_and_pass_the_checker(prepared: Path)
 def test_dequantised_yunet_has_no_quantisation_nodes_left(prepared: Path) -> None:
     model = onnx.load(str(prepared / "yunet-2023mar.onnx"))
     assert not [n for n in model.graph.node if n.op_type == "DequantizeLinear"]
+
+
+@pytest.mark.parametrize("name", ["sface-2021dec-float", "sface-2021dec-int8"])
+def test_prepared_sface_has_no_prelu_left_and_computes_the_same(prepared: Path, name: str) -> None:
+    model = onnx.load(str(prepared / f"{name}.onnx"))
+    assert not [n for n in model.graph.node if n.op_type == "PRelu"]
+    raw = json.loads((prepared / MANIFEST_NAME).read_text())["models"][name]
+    assert raw["repairs"]["prelu_nodes_rewritten"] == 27
+    assert raw["verification"]["max_abs_diff"] <= 1e-3
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**16), channels=st.integers(1, 9))
+def test_prelu_rewrite_equals_prelu_for_any_slope(seed: int, channels: int) -> None:
+    rng = np.random.default_rng(seed)
+    slope = rng.uniform(-2.0, 2.0, size=(channels, 1, 1)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("PRelu", ["x", "a"], ["y"])],
+        "prelu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, (1, channels, 5, 4))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, (1, channels, 5, 4))],
+        [numpy_helper.from_array(slope, "a")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    x = rng.normal(0.0, 3.0, size=(1, channels, 5, 4)).astype(np.float32)
+    (expected,) = ReferenceEvaluator(model).run(None, {"x": x})
+    assert prelu_as_depthwise_convolutions(model) == 1
+    assert {n.op_type for n in model.graph.node} == {"Conv", "Relu", "Add"}
+    (ours,) = _session(model).run(None, {"x": x})
+    np.testing.assert_allclose(ours, np.asarray(expected), rtol=1e-5, atol=1e-5)
+
+
+def test_prepared_yunet_runs_at_other_input_sizes(prepared: Path) -> None:
+    session = _session(onnx.load(str(prepared / "yunet-2023mar.onnx")))
+    outputs = dict(
+        zip(
+            [o.name for o in session.get_outputs()],
+            session.run(None, {"input": np.zeros((1, 3, 256, 320), np.float32)}),
+            strict=True,
+        )
+    )
+    assert outputs["cls_8"].shape == (1, (256 // 8) * (320 // 8), 1)
+    assert outputs["kps_32"].shape == (1, (256 // 32) * (320 // 32), 10)
+
+
+def test_files_from_an_older_recipe_are_rebuilt(prepared: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "models"
+    shutil.copytree(prepared, copy)
+    raw = json.loads((copy / MANIFEST_NAME).read_text())
+    raw["source"]["prepare_revision"] = PREPARE_REVISION - 1
+    (copy / MANIFEST_NAME).write_text(json.dumps(raw))
+    manifest = prepare(copy)
+    assert manifest.source["prepare_revision"] == PREPARE_REVISION
 
 
 def test_int8_sface_keeps_its_int8_weights(prepared: Path) -> None:

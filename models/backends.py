@@ -50,6 +50,7 @@ def _yunet(path: Path, config: FaceConfig) -> Detector:
         score_threshold=config.detect_score_threshold,
         nms_iou=config.nms_iou,
         top_k=config.top_k,
+        detect_size=config.detect_size,
     )
 
 

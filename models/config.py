@@ -4,7 +4,8 @@ Defaults:
 
 * ``match_threshold`` 0.363: the cosine similarity OpenCV documents as SFace's "same person" operating
   point (LFW accuracy 99.60 % for the float model; OpenCV Zoo reports 99.40 % for the int8 variant).
-* detector ``score_threshold`` 0.6 and NMS IoU 0.3: OpenCV's defaults for YuNet.
+* detector ``score_threshold`` 0.6 and NMS IoU 0.3: OpenCV's defaults for YuNet; ``detect_size`` 640
+  (a 640×480 frame at full resolution; 320 or 480 for a quicker gate camera).
 * quality thresholds: our own simple measures after ISO/IEC 29794-5 ideas (see ``docs/face.md``); the
   enrolment profile is stricter on size (60 px between the eyes, the ISO/IEC 19794-5 token-image figure).
 
@@ -57,6 +58,10 @@ class FaceConfig:
     detect_score_threshold: float = 0.6
     nms_iou: float = 0.3
     top_k: int = 50
+    # Long side of the detector's input: the frame is scaled to it (and padded to multiples of 32).
+    # 640 runs a 640×480 camera frame at full resolution (CCTV, small distant faces); a gate camera,
+    # where the face is large, may use 320 or 480 for a quicker detection (docs/face.md).
+    detect_size: int = 640
     match_threshold: float = 0.363
     quality: QualityThresholds = field(default_factory=QualityThresholds)
     enrol_quality: QualityThresholds = ENROL_QUALITY
@@ -64,6 +69,8 @@ class FaceConfig:
     def __post_init__(self) -> None:
         if self.threads < 1:
             raise ConfigError(f"threads must be at least 1, got {self.threads}")
+        if not 32 <= self.detect_size <= 4096 or self.detect_size % 32:
+            raise ConfigError(f"detect_size must be a multiple of 32 from 32 to 4096, got {self.detect_size}")
         if not -1.0 <= self.match_threshold <= 1.0:
             raise ConfigError(f"match_threshold is a cosine, so between -1 and 1; got {self.match_threshold}")
         if not 0.0 < self.detect_score_threshold < 1.0:

@@ -1,6 +1,9 @@
 """Face pipeline benchmarks: per-frame time (2 and 1 threads), start-up, peak memory, 1:N search.
 
-Run: ``.venv/bin/python bench/bench_face.py [--runs 50]``. Each measurement that depends on process
+Run: ``.venv/bin/python bench/bench_face.py [--runs 50] [--no-ab]``. The A/B tables (default on) time,
+interleaved in the same run, the prepared SFace against the previous prepared form (PRelu nodes kept) and
+against OpenCV's DNN on the shipped graph, and the detector at each input size against the old square
+640×640 canvas. Each measurement that depends on process
 state (start-up, peak RSS) runs in a fresh subprocess; peak RSS is the child's own VmHWM. Results are
 printed as Markdown; copy them into ``bench/results/face.md`` with the date and machine.
 """
@@ -9,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -73,10 +78,10 @@ def frame_640x480() -> NDArray[np.uint8]:
     return frame
 
 
-def per_frame(threads: int, embedder: str, runs: int) -> dict[str, float]:
+def per_frame(threads: int, embedder: str, runs: int, detect_size: int = 640) -> dict[str, float]:
     from models import FaceConfig, FacePipeline
 
-    pipeline = FacePipeline.load(FaceConfig(threads=threads, embedder=embedder))
+    pipeline = FacePipeline.load(FaceConfig(threads=threads, embedder=embedder, detect_size=detect_size))
     frame = frame_640x480()
     reference = pipeline.enrol(frame)
     for _ in range(5):
@@ -94,6 +99,101 @@ def per_frame(threads: int, embedder: str, runs: int) -> dict[str, float]:
         "p90_ms": ordered[int(0.9 * (len(ordered) - 1))],
         **{f"{k}_median_ms": statistics.median(v) for k, v in parts.items()},
     }
+
+
+def _timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median wall and median CPU (process) time of ``fn`` in ms."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return statistics.median(wall) * 1e3, statistics.median(cpu) * 1e3
+
+
+def embed_ab(runs: int, rounds: int = 3) -> None:
+    """SFace on one aligned crop: prepared file vs previous form vs OpenCV DNN, interleaved rounds."""
+    import dataclasses
+    import tempfile
+
+    import cv2
+    import onnx
+
+    from models import FacePipeline
+    from models.prepare import RECIPES, SFACE_SOURCE, load_source, repair
+    from models.runtime import make_session
+
+    pipeline = FacePipeline.load()
+    frame = frame_640x480()
+    crop = pipeline.align(frame, pipeline.detect(frame)[0])
+    blob = crop[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32)
+    recipes = {r.name: r for r in RECIPES}
+    with tempfile.TemporaryDirectory() as tmp:
+        old_float, shipped = Path(tmp) / "old-float.onnx", Path(tmp) / "shipped-graph.onnx"
+        source = load_source(SFACE_SOURCE)
+        old = dataclasses.replace(recipes["sface-2021dec-float"], rewrite_prelu=False)
+        onnx.save(repair(old, source)[0], str(old_float))
+        graph_only = dataclasses.replace(recipes["sface-2021dec-int8"], rewrite_prelu=False)
+        onnx.save(repair(graph_only, source)[0], str(shipped))
+        header = " | ".join(f"round {i + 1}" for i in range(rounds))
+        print(f"\n| SFace, one 112×112 crop | threads | {header} |")
+        print("|---|---|" + "---|" * rounds)
+        for threads in (2, 1):
+            from models import FaceConfig
+
+            ours = FacePipeline.load(FaceConfig(threads=threads)).embedder
+            int8 = FacePipeline.load(FaceConfig(threads=threads, embedder="sface-2021dec-int8")).embedder
+            before = make_session(old_float, threads)
+            cv2.setNumThreads(threads)
+            opencv = cv2.FaceRecognizerSF.create(str(shipped), "")
+            cases: dict[str, Callable[[], object]] = {
+                "prepared float (PRelu as depthwise convs)": lambda e=ours: e.embed_aligned(crop),
+                "previous float (PRelu nodes)": lambda s=before: s.run(None, {"data": blob}),
+                "prepared int8 (weights dequantised per run)": lambda e=int8: e.embed_aligned(crop),
+                "OpenCV DNN FaceRecognizerSF (shipped graph)": lambda r=opencv: r.feature(crop),
+            }
+            results: dict[str, list[str]] = {name: [] for name in cases}
+            for _ in range(rounds):
+                for name, fn in cases.items():
+                    for _ in range(5):
+                        fn()
+                    wall, cpu = _timed(fn, runs)
+                    results[name].append(f"{wall:.1f} ms (CPU {cpu:.1f})")
+            for name, cells in results.items():
+                print(f"| {name} | {threads} | " + " | ".join(cells) + " |")
+        cv2.setNumThreads(-1)
+
+
+def detect_ab(runs: int, rounds: int = 3) -> None:
+    """YuNet on the 640×480 frame: old square 640×640 canvas vs 640×480 vs reduced sizes, interleaved."""
+    from models import FaceConfig, FacePipeline
+
+    frame = frame_640x480()
+    square = np.zeros((640, 640, 3), np.uint8)
+    square[:480] = frame  # the old letterbox: the frame in the top-left of a 640×640 canvas
+    header = " | ".join(f"round {i + 1}" for i in range(rounds))
+    print(f"\n| YuNet, 640×480 frame | threads | {header} |")
+    print("|---|---|" + "---|" * rounds)
+    for threads in (2, 1):
+        full, mid, small = (
+            FacePipeline.load(FaceConfig(threads=threads, detect_size=s)) for s in (640, 480, 320)
+        )
+        cases: dict[str, Callable[[], object]] = {
+            "640×640 canvas (before)": lambda p=full: p.detect(square),
+            "640×480 canvas (detect_size 640, default)": lambda p=full: p.detect(frame),
+            "480×384 canvas (detect_size 480)": lambda p=mid: p.detect(frame),
+            "320×256 canvas (detect_size 320)": lambda p=small: p.detect(frame),
+        }
+        results: dict[str, list[str]] = {name: [] for name in cases}
+        for _ in range(rounds):
+            for name, fn in cases.items():
+                for _ in range(3):
+                    fn()
+                wall, cpu = _timed(fn, runs)
+                results[name].append(f"{wall:.1f} ms (CPU {cpu:.1f})")
+        for name, cells in results.items():
+            print(f"| {name} | {threads} | " + " | ".join(cells) + " |")
 
 
 def gallery_search(size: int, runs: int) -> float:
@@ -117,7 +217,9 @@ def gallery_search(size: int, runs: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--no-ab", action="store_true", help="skip the A/B tables")
     args = parser.parse_args()
+    print(f"Load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}\n")
     print("| measure | value |\n|---|---|")
     for embedder in ("sface-2021dec-float", "sface-2021dec-int8"):
         for threads in (2, 1):
@@ -126,6 +228,15 @@ def main() -> int:
                 f"| detect+align+embed, 640×480, {embedder}, {threads} thread(s): median (p90) | "
                 f"{r['median_ms']:.1f} ms ({r['p90_ms']:.1f} ms); detect {r['detect_median_ms']:.1f}, "
                 f"align {r['align_median_ms']:.2f}, embed {r['embed_median_ms']:.1f} |"
+            )
+    for detect_size in (480, 320):
+        for threads in (2, 1):
+            r = per_frame(threads, "sface-2021dec-float", args.runs, detect_size)
+            print(
+                f"| detect+align+embed, 640×480, sface-2021dec-float, detect_size {detect_size}, "
+                f"{threads} thread(s): median (p90) | {r['median_ms']:.1f} ms ({r['p90_ms']:.1f} ms); "
+                f"detect {r['detect_median_ms']:.1f}, align {r['align_median_ms']:.2f}, "
+                f"embed {r['embed_median_ms']:.1f} |"
             )
     for embedder in ("sface-2021dec-float", "sface-2021dec-int8"):
         startups = [_child(CHILD_STARTUP.format(embedder=embedder)) for _ in range(3)]
@@ -142,6 +253,10 @@ def main() -> int:
             f"{rss['loaded_mb']:.0f}; {rss['imports_mb']:.0f} MB) |"
         )
     print(f"| gallery search, 100 000 × 128, top-5 (median of 50) | {gallery_search(100_000, 50):.2f} ms |")
+    if not args.no_ab:
+        embed_ab(max(10, args.runs // 2))
+        detect_ab(max(10, args.runs // 2))
+    print(f"\nLoad average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0
 
 

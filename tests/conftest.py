@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,19 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@contextmanager
+def browser_page(browser: Any, artifacts_dir: Path, *, width: int = 1280, height: int = 900) -> Iterator[Any]:
+    """A fresh page in its own browser context; a full-page screenshot of its end goes to the artifacts."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        page.screenshot(path=str(artifacts_dir / "last.png"), full_page=True)
+        context.close()
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from central.store import Store
 from core.clock import ManualClock
 from core.wire.cctv import CctvFaceAlarm
 from tests.cctv.video import FACES
+from tests.conftest import browser_page
 
 pytestmark = pytest.mark.browser
 PASSWORD = "monitoring station password"
@@ -77,14 +78,8 @@ def site(sqlite_url: str) -> Iterator[Site]:
 
 @pytest.fixture
 def page(browser: Any, artifacts_dir: Path) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
+    with browser_page(browser, artifacts_dir) as page:
         yield page
-    finally:
-        page.screenshot(path=str(artifacts_dir / "last.png"), full_page=True)
-        context.close()
 
 
 def log_in(page: Any, url: str, name: str, target: str = "/cctv") -> None:

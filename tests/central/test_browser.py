@@ -20,6 +20,7 @@ from central.service import Central
 from central.store import Store
 from emulator.broker import MosquittoBroker
 from tests.central.peer_gate import PeerGate
+from tests.conftest import browser_page
 
 pytestmark = pytest.mark.browser
 PASSWORD = "control room password"
@@ -48,14 +49,8 @@ def site(sqlite_url: str, mosquitto: MosquittoBroker) -> Iterator[tuple[Central,
 
 @pytest.fixture
 def page(browser: Any, artifacts_dir: Path) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
+    with browser_page(browser, artifacts_dir, height=800) as page:
         yield page
-    finally:
-        page.screenshot(path=str(artifacts_dir / "last.png"), full_page=True)
-        context.close()
 
 
 def test_a_supervisor_releases_a_passenger_held_by_a_cekal_hit(

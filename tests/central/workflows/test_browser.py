@@ -20,6 +20,7 @@ from central.workflows.engine import Workflows
 from central.workflows.tariffs import Tariffs
 from core.clock import ManualClock
 from tests.central.workflows.conftest import T0
+from tests.conftest import browser_page
 
 pytestmark = pytest.mark.browser
 PASSWORD = "counter officer password"
@@ -44,14 +45,8 @@ def office(sqlite_url: str) -> Iterator[tuple[Workflows, str]]:
 
 @pytest.fixture
 def page(browser: Any, artifacts_dir: Path) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
+    with browser_page(browser, artifacts_dir) as page:
         yield page
-    finally:
-        page.screenshot(path=str(artifacts_dir / "last.png"), full_page=True)
-        context.close()
 
 
 def test_an_officer_approves_a_step_from_the_queue_and_sees_it_in_the_history(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core.wire.cctv import GalleryEntry, GallerySnapshot, sign_snapshot
+from edge.cctv.gallery import AlertGallery, GalleryCache
 from models import FacePipeline
 from models.prepare import prepare
 from tests.cctv.video import photo
@@ -49,3 +51,14 @@ def signed_gallery(
         return sign_snapshot(snapshot, signing_key)
 
     return make
+
+
+@pytest.fixture
+def gallery(
+    pipeline: FacePipeline,
+    signed_gallery: Callable[[int], bytes],
+    signing_key: Ed25519PrivateKey,
+    tmp_path: Path,
+) -> AlertGallery:
+    snapshot = GalleryCache(tmp_path / "gallery.bin", signing_key.public_key()).accept(signed_gallery(1))
+    return AlertGallery(snapshot, model_id=pipeline.embedder.model_id, version=pipeline.embedder.version)

@@ -8,7 +8,7 @@ while central is down waits in the outbox and arrives once central is back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -22,7 +22,7 @@ from central.service import Central
 from central.store import Store
 from core.clock import ManualClock
 from edge.cctv import cli_watch
-from edge.cctv.gallery import AlertGallery, GalleryCache
+from edge.cctv.gallery import AlertGallery
 from edge.cctv.sender import LinkedAlarmSink
 from edge.cctv.source import SequenceSource
 from edge.cctv.watcher import CctvWatcher
@@ -47,17 +47,6 @@ def central_ingest(desk: CctvDesk, broker: MosquittoBroker) -> Ingest:
     ingest = Ingest(Central(desk.store), broker.url, max_delay=0.01)
     ingest.cctv = desk  # as ``central serve`` wires it
     return ingest.start()
-
-
-@pytest.fixture
-def gallery(
-    pipeline: FacePipeline,
-    signed_gallery: Callable[[int], bytes],
-    signing_key: Ed25519PrivateKey,
-    tmp_path: Path,
-) -> AlertGallery:
-    snapshot = GalleryCache(tmp_path / "gallery.bin", signing_key.public_key()).accept(signed_gallery(1))
-    return AlertGallery(snapshot, model_id=pipeline.embedder.model_id, version=pipeline.embedder.version)
 
 
 @pytest.fixture

@@ -6,33 +6,20 @@ depend on the frame size. Walks are 12 frames long to keep the suite fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from core.clock import ManualClock
 from core.wire.cctv import CctvFaceAlarm
-from edge.cctv.gallery import AlertGallery, GalleryCache
+from edge.cctv.gallery import AlertGallery
 from edge.cctv.sinks import AlarmDirectory, AlarmList, AlarmSink
 from edge.cctv.source import SequenceSource
 from edge.cctv.watcher import CctvWatcher, WatchConfig
 from models import FacePipeline
 from tests.cctv.video import Frame, walk
-
-
-@pytest.fixture
-def gallery(
-    pipeline: FacePipeline,
-    signed_gallery: Callable[[int], bytes],
-    signing_key: Ed25519PrivateKey,
-    tmp_path: Path,
-) -> AlertGallery:
-    snapshot = GalleryCache(tmp_path / "gallery.bin", signing_key.public_key()).accept(signed_gallery(1))
-    return AlertGallery(snapshot, model_id=pipeline.embedder.model_id, version=pipeline.embedder.version)
 
 
 def decode(jpeg: bytes) -> Frame:

@@ -1,6 +1,6 @@
 """Where alarms go. Only alarms: no sink is ever given a frame that did not raise one.
 
-``OutboxAlarmSink`` is the production path (the durable outbox, then MQTT to central);
+The production sink is ``edge.cctv.sender.LinkedAlarmSink`` (the durable outbox, then MQTT to central);
 ``AlarmDirectory`` keeps alarms as files for a stand-alone watcher; ``AlarmList`` is for tests.
 """
 
@@ -11,8 +11,7 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from core.wire.cctv import CctvFaceAlarm, alarm_topic
-from edge.outbox import Outbox
+from core.wire.cctv import CctvFaceAlarm
 
 
 class AlarmSink(Protocol):
@@ -41,15 +40,3 @@ class AlarmDirectory:
         tmp = self.path / f".{alarm.alarm_id}.json.tmp"
         tmp.write_text(json.dumps(alarm.to_dict(), indent=1), encoding="utf-8")
         os.replace(tmp, self.path / f"{alarm.alarm_id}.json")
-
-
-class OutboxAlarmSink:
-    """On disk before it is published (ARCHITECTURE, "Data that must never be lost"), on the camera's
-    wire topic ``imigrasi/v1/<site>/cctv/<camera>/event``; central acks it like any other event."""
-
-    def __init__(self, outbox: Outbox, site: str) -> None:
-        self.outbox = outbox
-        self.site = site
-
-    def raise_alarm(self, alarm: CctvFaceAlarm) -> None:
-        self.outbox.append(alarm_topic(self.site, alarm.camera_id), alarm.to_bytes(), event_id=alarm.event_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -10,17 +9,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from central.errors import CentralError
+from core.ports import free_port as free_port  # re-exported: the emulator and tests import it from here
 
 
 class ServerError(CentralError, RuntimeError):
     """The web server did not start."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class BackgroundServer:

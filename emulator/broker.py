@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from core.ports import free_port as free_port  # re-exported: the emulator and tests import it from here
+
 SEARCH_PATH = ("/usr/sbin", "/usr/local/sbin", "/usr/bin")
 
 
@@ -38,14 +40,6 @@ def find_mosquitto() -> str:
             "(make test and make demo do this for you: scripts/ensure-system-packages)"
         )
     return found
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

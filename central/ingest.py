@@ -131,6 +131,9 @@ class Ingest:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._connected = threading.Event()
+        # Set when the broker has confirmed our subscriptions (SUBACK): before that a device's message
+        # can reach a broker that has nobody to give it to, and a QoS 1 message is then simply gone.
+        self._subscribed = threading.Event()
         self._writer: threading.Thread | None = None
         self._resend_timer: Timer | None = None
         self.client = mqtt.Client(
@@ -150,6 +153,7 @@ class Ingest:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -172,10 +176,17 @@ class Ingest:
         self.client.loop_start()
         self._writer = threading.Thread(target=self._write_loop, name="central-batch-writer", daemon=True)
         self._writer.start()
+        deadline = time.monotonic() + timeout
         if not self._connected.wait(timeout):
             self.stop()
             raise IngestError(
                 f"the broker at {self.address.host}:{self.address.port} did not accept us in {timeout} s"
+            )
+        if not self._subscribed.wait(max(0.0, deadline - time.monotonic())):
+            self.stop()
+            raise IngestError(
+                f"the broker at {self.address.host}:{self.address.port} did not confirm our "
+                f"subscriptions in {timeout} s"
             )
         self.central.attach_sender(self)
         self._schedule_resend()
@@ -222,9 +233,17 @@ class Ingest:
         if reason.is_failure:
             log.error("broker refused the connection", extra={"reason": str(reason)})
             return
+        self._subscribed.clear()
         client.subscribe([(f, 1) for f in self._filters()])
         self._connected.set()
         log.info("connected to the broker", extra={"host": self.address.host, "port": self.address.port})
+
+    def _on_subscribe(self, _client: mqtt.Client, _u: Any, _mid: int, reasons: Any, _props: Any) -> None:
+        refused = [str(r) for r in reasons if r.is_failure]
+        if refused:
+            log.error("broker refused a subscription", extra={"reasons": refused})
+            return
+        self._subscribed.set()
 
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any

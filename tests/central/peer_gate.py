@@ -54,10 +54,12 @@ class PeerGate:
         self.client.will_set(self.topic(Channel.STATUS), wire.encode(will), qos=1, retain=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self.client.max_inflight_messages_set(0)
         self.client.connect(host, port)
         self.client.loop_start()
-        wait_until(self._connected.is_set, what=f"{device_id} to connect")
+        # Connected *and* subscribed (SUBACK): an ack sent before the broker knows our subscription is lost.
+        wait_until(self._connected.is_set, what=f"{device_id} to connect and subscribe")
 
     @staticmethod
     def now() -> datetime:
@@ -67,7 +69,10 @@ class PeerGate:
         return wire.topic_for(self.site, "gate", self.device_id, channel)
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, _reason: Any, _p: Any) -> None:
+        self._connected.clear()
         client.subscribe([(t, 1) for t in wire.device_subscriptions(self.site, "gate", self.device_id)])
+
+    def _on_subscribe(self, _client: mqtt.Client, _u: Any, _mid: int, _reasons: Any, _p: Any) -> None:
         self._connected.set()
 
     def _on_message(self, _client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:

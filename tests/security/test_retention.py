@@ -3,17 +3,23 @@ PostgreSQL (``db_url``); ``--dry-run`` counts and changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from central import audit_chain, cli_retention, retention
+from central import audit_chain, cli_audit, cli_retention, reports, retention
 from central.errors import Invalid
 from central.store import AlertRecord, CrossingRecord, EventRecord, Store
 from central.store import schema as t
+from core import wire
 from core.clock import ManualClock
+from core.wire import examples
+from core.wire.cctv import CctvFaceAlarm
 
 FACE = b"\xff\xd8face-of-the-passenger\xff\xd9"
 
@@ -53,7 +59,7 @@ def aged(db_url: str) -> Iterator[tuple[Store, ManualClock]]:
     store.close()
 
 
-def snapshot(store: Store) -> tuple[list[object], list[object], list[object]]:
+def snapshot(store: Store) -> tuple[list[Any], list[Any], list[Any]]:
     with store.engine.connect() as conn:
         faces = [r[0] for r in conn.execute(sa.select(t.alerts.c.face_jpeg).order_by(t.alerts.c.event_id))]
         names = [
@@ -134,3 +140,131 @@ def test_a_period_must_be_positive() -> None:
     with pytest.raises(Invalid, match="face_days"):
         retention.Policy(face_days=0)
     assert timedelta(days=retention.Policy().face_days) > timedelta(0)
+
+
+# -- raw event bodies (issue 12): binaries after face_days, the rest of the personal data after crossing_days
+
+
+NAME, NUMBER = "AMINAH", "B7654321"
+SCAN = b"\xff\xd8scan-of-the-sponsor-letter" * 8
+TEMPLATE = b"face-template-of-the-applicant" * 4
+
+
+def personal_messages(at: datetime) -> list[wire.Message]:
+    """One message of each stored event type, each carrying personal data, as devices send them."""
+    ex = examples.example_of
+    doc = dataclasses.replace(examples._DOC, surname=NAME, given_names="SITI", document_number=NUMBER)
+    found: list[wire.Message] = [
+        dataclasses.replace(ex(wire.CrossingRecord), document=doc),
+        dataclasses.replace(
+            ex(wire.Alarm), message=f"Cekal identik: SITI {NAME}", details={"subject": f"SITI {NAME}"}
+        ),
+        ex(wire.DoorEvent),
+        ex(wire.BiometricRetryRequest),
+        dataclasses.replace(ex(wire.EnrolmentRecord), document_number=NUMBER, face_template=TEMPLATE),
+        dataclasses.replace(
+            ex(wire.KioskApplication),
+            applicant={"name": f"SITI {NAME}", "phone": "0812345678"},
+            document=doc,
+            documents=(wire.DocumentImage(name="sponsor_letter", data=SCAN),),
+            face_template=TEMPLATE,
+        ),
+        dataclasses.replace(ex(CctvFaceAlarm), label=f"SITI {NAME}"),
+    ]
+    return [dataclasses.replace(m, ts=at, event_id=wire.new_event_id(at)) for m in found]
+
+
+def as_stored(msg: wire.Message) -> EventRecord:
+    """The event as the ingest stores it (the body is the wire's JSON form; alarm snapshots are kept in
+    the alert and CCTV rows, not in the body; crossings and alerts get their projection rows)."""
+    body = wire.to_jsonable(msg)
+    crossing = alert = None
+    if isinstance(msg, wire.CrossingRecord):
+        crossing = CrossingRecord(
+            msg.outcome.value,
+            msg.direction.value,
+            document_number=NUMBER,
+            issuing_state="IDN",
+            nationality="IDN",
+            holder_name=f"SITI {NAME}",
+        )
+    if isinstance(msg, wire.Alarm | CctvFaceAlarm):
+        body.pop("snapshot_jpeg")
+    if isinstance(msg, wire.Alarm):
+        alert = AlertRecord(msg.kind.value, "high", details={"subject": f"SITI {NAME}"})
+    return EventRecord(
+        msg.event_id, msg.device_id, type(msg).TYPE, msg.ts, body, crossing=crossing, alert=alert
+    )
+
+
+def bodies(store: Store) -> dict[str, tuple[str, dict[str, Any]]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(t.events.c.event_id, t.events.c.type, t.events.c.body))
+        return {r.event_id: (r.type, r.body) for r in rows}
+
+
+@pytest.fixture
+def events_of_three_ages(db_url: str) -> Iterator[tuple[Store, ManualClock, dict[str, list[str]]]]:
+    """Every event type 400 days old, 40 days old and fresh, with some audit rows in between."""
+    store = Store(db_url)
+    clock = ManualClock()
+    ids: dict[str, list[str]] = {}
+    for age, days in (("old", 360), ("middle", 39), ("fresh", 1)):
+        batch = [as_stored(m) for m in personal_messages(clock.now())]
+        store.store_events(batch, received_at=clock.now())
+        store.audit("officer", "login", now=clock.now(), target="dashboard")
+        ids[age] = [e.event_id for e in batch]
+        clock.advance(days * 86_400)
+    yield store, clock, ids
+    store.close()
+
+
+def test_old_event_bodies_lose_their_personal_data_and_the_audit_chain_still_verifies(
+    events_of_three_ages: tuple[Store, ManualClock, dict[str, list[str]]],
+) -> None:
+    store, clock, ids = events_of_three_ages
+    policy = retention.Policy(face_days=30, crossing_days=365, enrolment_days=5 * 365)
+    before = bodies(store)
+    report_before = (reports.outcomes(store, None, None), reports.alarms_by_kind(store, None, None))
+    dry = retention.run(store, policy, now=clock.now(), dry_run=True)
+    assert bodies(store) == before
+    # the 7 old bodies; of the middle ones, the enrolment's and the application's carry bytes
+    assert (dry.event_bodies, dry.event_binaries) == (7, 2)
+
+    outcome = retention.run(store, policy, now=clock.now())
+    assert (outcome.event_bodies, outcome.event_binaries) == (dry.event_bodies, dry.event_binaries)
+    after = bodies(store)
+    for event_id in ids["old"]:
+        kind, body = after[event_id]
+        text = json.dumps(body)
+        assert NAME not in text and NUMBER not in text and "$base64" not in text, (kind, text)
+        assert "0812345678" not in text and "Cekal identik" not in text
+        kept = set(retention.EVENT_COMMON) | set(retention.EVENT_KEEP[kind])
+        assert next(iter(body)) == retention.REDACTED and set(body) - {retention.REDACTED} <= kept
+        # the non-personal facts of the type stay as they were
+        assert {k: v for k, v in body.items() if k != retention.REDACTED} == {
+            k: v for k, v in before[event_id][1].items() if k in kept
+        }
+    assert after[ids["old"][0]][1]["outcome"] == "crossed" and "timings_ms" in after[ids["old"][0]][1]
+    for event_id in ids["middle"]:  # past face_days, within crossing_days: only the bytes went
+        kind, body = after[event_id]
+        assert body == retention.redact_binaries(before[event_id][1])
+        assert ("$base64" in json.dumps(before[event_id][1])) == (body != before[event_id][1])
+    middle_application = next(b for k, b in (after[i] for i in ids["middle"]) if k == "application")
+    assert middle_application["documents"][0]["data"] == retention.BINARY
+    assert middle_application["applicant"]["name"] == f"SITI {NAME}"
+    assert all(after[i] == before[i] for i in ids["fresh"])
+
+    # Reports read the projections: they add up as before. The audit chain verifies with the run in it.
+    assert (reports.outcomes(store, None, None), reports.alarms_by_kind(store, None, None)) == report_before
+    row = store.audit_trail(limit=1)[0]
+    assert row["action"] == "retention.run"
+    assert (row["details"]["event_bodies"], row["details"]["event_binaries"]) == (7, 2)
+    url = store.engine.url.render_as_string(hide_password=False)
+    assert cli_audit.main(["verify", "--db", url]) == 0
+    # The API still serves a redacted event (by the id an audit row or a projection names).
+    assert store.event(ids["old"][1])["body"]["kind"] == "cekal_identik"
+    # Done rows are not read again: a second run finds nothing.
+    again = retention.run(store, policy, now=clock.now())
+    assert (again.event_bodies, again.event_binaries) == (0, 0)
+    assert bodies(store) == after

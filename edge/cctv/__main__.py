@@ -10,6 +10,7 @@ COMMANDS = {
     "watch": ("edge.cctv.cli_watch", "watch one camera and raise alarms on alert-gallery faces"),
     "enrol": ("edge.cctv.cli_enrol", "print the face template of reference photos, for central's gallery"),
     "check-gallery": ("edge.cctv.cli_gallery", "verify the gallery copy on disk and list its entries"),
+    "alarms": ("edge.cctv.cli_alarms", "list (or export) the sealed alarms of a stand-alone watcher"),
 }
 
 

@@ -5,7 +5,9 @@ on disk is used; every ``--refresh-s`` seconds a newer signed gallery (from cent
 replaces it without a restart, and a refused one is logged while the last good copy stays in use.
 Alarms go to the durable outbox and over MQTT to central (``--outbox`` with ``--broker``,
 production; deleted from the outbox on central's ack) or to a directory
-(``--alarms``, a stand-alone watcher). Frames without an alarm are never written anywhere.
+(``--alarms``, a stand-alone watcher; read them with ``python -m edge.cctv alarms``). Both are sealed at
+rest with the data key (``--data-key-file`` / ``--data-key-env``, else a key file beside the data; issue
+12). Frames without an alarm are never written anywhere.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from pathlib import Path
 from core.wire.cctv import CctvFaceAlarm
 from edge.cctv.errors import CctvError
 from edge.cctv.gallery import AlertGallery, GalleryCache, GalleryRefresher, http_fetcher, load_public_key
+from edge.cctv.keys import add_key_options, sealer_for
 from edge.cctv.sender import LinkedAlarmSink
-from edge.cctv.sinks import AlarmDirectory, AlarmSink
+from edge.cctv.sinks import KEY_NAME, AlarmDirectory, AlarmSink
 from edge.cctv.source import OpenCvSource
 from edge.cctv.watcher import CctvWatcher, WatchConfig
 from edge.errors import EdgeError
 from edge.link import LinkConfig
 from edge.outbox import Outbox
+from edge.sealed import Sealer
 from models import FacePipeline
 
 log = logging.getLogger("edge.cctv")
@@ -49,6 +53,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--broker-user", help="the camera's broker account")
     parser.add_argument("--broker-password-file", type=Path, help="file holding the broker password")
     parser.add_argument("--broker-ca", type=Path, help="CA certificate of the broker (mqtts://)")
+    add_key_options(parser)
     parser.add_argument("--threshold", type=float, help="alarm cosine (default: the face config's)")
     parser.add_argument("--max-frames", type=int, help="stop after this many frames")
     parser.add_argument(
@@ -70,6 +75,13 @@ def main(argv: list[str]) -> int:
             parser.error("--central needs --token-file (the camera's device token)")
         fetch = http_fetcher(args.central, args.token_file.read_text(encoding="utf-8").strip())
     try:
+        # The data key first: a missing or broken key stops the watcher before the camera opens.
+        sealer = sealer_for(
+            args,
+            default=args.outbox.with_name(args.outbox.name + ".key")
+            if args.outbox
+            else args.alarms / KEY_NAME,
+        )
         cache = GalleryCache(args.gallery, load_public_key(args.public_key))
         snapshot, origin = cache.refresh(fetch)
         pipeline = FacePipeline.load()
@@ -77,8 +89,8 @@ def main(argv: list[str]) -> int:
             snapshot, model_id=pipeline.embedder.model_id, version=pipeline.embedder.version
         )
         log.info("alert gallery version %d from %s: %d entries", snapshot.version, origin, len(gallery))
-        linked = _linked_sink(args) if args.outbox else None
-        sink: AlarmSink = linked if linked is not None else AlarmDirectory(args.alarms)
+        linked = _linked_sink(args, sealer) if args.outbox else None
+        sink: AlarmSink = linked if linked is not None else AlarmDirectory(args.alarms, sealer=sealer)
         watcher = CctvWatcher(
             args.camera_id, pipeline, gallery, sink, config=WatchConfig(threshold=args.threshold)
         )
@@ -102,7 +114,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _linked_sink(args: argparse.Namespace) -> LinkedAlarmSink:
+def _linked_sink(args: argparse.Namespace, sealer: Sealer) -> LinkedAlarmSink:
     """The outbox and the MQTT link to central (alarms stored first, deleted on central's ack)."""
     password = (
         args.broker_password_file.read_text(encoding="utf-8").strip() if args.broker_password_file else None
@@ -114,7 +126,9 @@ def _linked_sink(args: argparse.Namespace) -> LinkedAlarmSink:
         password=password,
         ca_file=args.broker_ca,
     )
-    return LinkedAlarmSink.connect(Outbox(args.outbox), config, site=args.site, camera_id=args.camera_id)
+    return LinkedAlarmSink.connect(
+        Outbox(args.outbox, sealer=sealer), config, site=args.site, camera_id=args.camera_id
+    )
 
 
 def _log_alarm(alarm: CctvFaceAlarm) -> None:

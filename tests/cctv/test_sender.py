@@ -8,10 +8,10 @@ while central is down waits in the outbox and arrives once central is back.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -28,9 +28,10 @@ from edge.cctv.source import SequenceSource
 from edge.cctv.watcher import CctvWatcher
 from edge.link import LinkConfig
 from edge.outbox import Outbox
+from edge.sealed import Sealer
 from emulator.broker import MosquittoBroker
 from models import FacePipeline
-from tests.cctv.video import walk
+from tests.cctv.video import walk, walk_video
 from tests.central.peer_gate import wait_until
 
 SITE, CAMERA = "cgk", "cctv-t2-01"
@@ -115,30 +116,29 @@ def test_the_watch_command_with_outbox_sends_the_alarm_to_central(
     tmp_path: Path,
 ) -> None:
     """``python -m edge.cctv watch --outbox ... --broker ...`` on a video file of a listed walker."""
-    video = tmp_path / "walk.avi"
-    frames = list(walk("person_a_2"))
-    height, width = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (width, height))
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
+    video = walk_video(tmp_path / "walk.avi", "person_a_2")
     key_file = tmp_path / "central-cctv.pub.pem"
     key_file.write_bytes(
         signing_key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     )
+    data_key = tmp_path / "keys" / "cctv-data.key"
+    data_key.parent.mkdir()
+    data_key.write_bytes(os.urandom(32))
     ingest = central_ingest(desk, mosquitto)
     try:
         code = cli_watch.main(
             [
                 "--camera-id", CAMERA, "--source", str(video), "--gallery", str(tmp_path / "gallery.bin"),
                 "--public-key", str(key_file), "--outbox", str(tmp_path / "cli-outbox.db"),
-                "--site", SITE, "--broker", mosquitto.url,
+                "--site", SITE, "--broker", mosquitto.url, "--data-key-file", str(data_key),
             ]
         )  # fmt: skip
         assert code == 0
         wait_until(lambda: len(desk.alarms()) == 1, what="the alarm at central")
         assert desk.alarms()[0]["entry_id"] == "alert-a"
-        with Outbox(tmp_path / "cli-outbox.db") as outbox:
+        # Issue 12: the outbox was sealed with the configured key, not a default one made beside it.
+        assert not (tmp_path / "cli-outbox.db.key").exists()
+        with Outbox(tmp_path / "cli-outbox.db", sealer=Sealer.load(default=data_key)) as outbox:
             wait_until(lambda: outbox.depth() == 0, what="the ack to empty the outbox")
     finally:
         ingest.stop()

@@ -6,6 +6,7 @@ depend on the frame size. Walks are 12 frames long to keep the suite fast.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import cv2
@@ -15,7 +16,7 @@ import pytest
 from core.clock import ManualClock
 from core.wire.cctv import CctvFaceAlarm
 from edge.cctv.gallery import AlertGallery
-from edge.cctv.sinks import AlarmDirectory, AlarmList, AlarmSink
+from edge.cctv.sinks import KEY_NAME, AlarmDirectory, AlarmList, AlarmSink
 from edge.cctv.source import SequenceSource
 from edge.cctv.watcher import CctvWatcher, WatchConfig
 from models import FacePipeline
@@ -84,17 +85,22 @@ def test_nothing_is_written_when_no_alarm_is_raised(
     out = tmp_path / "alarms"
     before = sorted(p.name for p in tmp_path.rglob("*"))
     assert watch(pipeline, gallery, "impostor_1", AlarmDirectory(out)) == []
-    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    # Only the directory's data key (made when the sink opens, issue 12): no frame, no alarm.
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted([*before, "alarms", KEY_NAME])
 
 
 def test_an_alarm_is_written_as_its_message_and_snapshot_only(
     pipeline: FacePipeline, gallery: AlertGallery, tmp_path: Path
 ) -> None:
     out = tmp_path / "alarms"
-    (alarm,) = watch(pipeline, gallery, "person_a_2", AlarmDirectory(out))
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{alarm.alarm_id}.json", f"{alarm.alarm_id}.jpg"]
-    )
+    directory = AlarmDirectory(out)
+    (alarm,) = watch(pipeline, gallery, "person_a_2", directory)
+    assert sorted(p.name for p in out.iterdir()) == sorted([f"{alarm.alarm_id}.alarm.sealed", KEY_NAME])
+    # Sealed at rest (issue 12): neither the snapshot nor the label is in the file; it opens again.
+    raw = (out / f"{alarm.alarm_id}.alarm.sealed").read_bytes()
+    assert alarm.snapshot_jpeg[:64] not in raw and alarm.label.encode() not in raw
+    assert base64.b64encode(alarm.snapshot_jpeg)[:64] not in raw
+    assert list(directory.alarms()) == [alarm]
 
 
 def test_a_track_is_searched_at_most_max_embeds_times(pipeline: FacePipeline, gallery: AlertGallery) -> None:

@@ -63,3 +63,14 @@ def walk(
         frame = scene.copy()
         frame[y : y + h, x : x + w] = resized
         yield frame
+
+
+def walk_video(path: Path, name: str) -> Path:
+    """``walk(name)`` as an MJPG video file at ``path``, for the ``watch --source FILE`` command."""
+    frames = list(walk(name))
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (width, height))
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path

@@ -1,4 +1,11 @@
-"""The kiosk config (TOML): which board, which central, where to keep the outbox. See kiosk/examples/."""
+"""The kiosk config (TOML): which board, which central, where to keep the outbox. See kiosk/examples/.
+
+Issue 12: the outbox (applications with document scans, face and fingerprint templates awaiting
+central's ack) is sealed at rest with one data key, as the gate's: ``[kiosk] data_key_env`` (the name of
+an environment variable holding 64 hex digits) wins, then ``[kiosk] data_key_file`` (a 32-byte key file,
+relative to this config; it must exist), else ``<data_dir>/outbox.db.key`` made on first use (a
+baseline only: docs/security.md).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +33,8 @@ class KioskConfig:
     broker_url: str = ""
     mqtt_username: str | None = None
     mqtt_password: str | None = None
+    data_key_file: Path | None = None
+    data_key_env: str | None = None
 
     @classmethod
     def load(cls, path: Path | str) -> KioskConfig:
@@ -38,6 +47,9 @@ class KioskConfig:
             ) from exc
         base = path.parent
         k, c = data.get("kiosk", {}), data.get("central", {})
+        for key in ("data_key_file", "data_key_env"):
+            if key in k and not (isinstance(k[key], str) and k[key].strip()):
+                raise KioskConfigError(f"{path}: [kiosk] {key} must be a non-empty string, got {k[key]!r}")
         try:
             return cls(
                 site=k["site"],
@@ -54,6 +66,8 @@ class KioskConfig:
                 broker_url=c.get("broker", ""),
                 mqtt_username=c.get("mqtt_username"),
                 mqtt_password=c.get("mqtt_password"),
+                data_key_file=(base / k["data_key_file"]).resolve() if "data_key_file" in k else None,
+                data_key_env=k.get("data_key_env"),
             )
         except KeyError as exc:
             raise KioskConfigError(f"{path}: missing key {exc}; see kiosk/examples/kiosk.toml") from exc

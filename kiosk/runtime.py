@@ -8,10 +8,12 @@ from fastapi import FastAPI
 
 from core.clock import SystemClock
 from edge.link import LinkConfig, MqttLink
+from edge.sealed import Sealer, SealError
 from hal.board import Board, load_board_config
 from kiosk.app import create_app
 from kiosk.catalogue import Catalogue
 from kiosk.config import KioskConfig
+from kiosk.errors import KioskConfigError
 from kiosk.station import Station
 from kiosk.submitter import CentralClient, Submitter
 
@@ -33,8 +35,26 @@ class Kiosk:
         self.board.close()
 
 
+def data_sealer(config: KioskConfig) -> Sealer:
+    """The key sealing the kiosk's outbox at rest (issue 12): ``[kiosk] data_key_env``, else
+    ``data_key_file``, else ``<data_dir>/outbox.db.key`` made on first use (a baseline only)."""
+    try:
+        return Sealer.load(
+            default=config.data_dir / "outbox.db.key",
+            key_file=config.data_key_file,
+            key_env=config.data_key_env,
+        )
+    except SealError as exc:
+        raise KioskConfigError(
+            f"the kiosk's data key: {exc}; set [kiosk] data_key_file to a 32-byte key file or "
+            "data_key_env to a variable holding 64 hex digits (docs/security.md)"
+        ) from exc
+
+
 def build(config: KioskConfig, *, face_pipeline: object = None) -> Kiosk:
     clock = SystemClock()
+    # The data key before anything opens: a missing or broken key stops the kiosk with a clear error.
+    sealer = data_sealer(config) if config.central_url and config.broker_url else None
     board = Board.open(load_board_config(config.board))
     link: MqttLink | None = None
     submitter: Submitter | None = None
@@ -55,6 +75,7 @@ def build(config: KioskConfig, *, face_pipeline: object = None) -> Kiosk:
             link=link,
             central=CentralClient(config.central_url, config.central_token),
             ack_wait_s=config.ack_wait_s,
+            sealer=sealer,
         )
         publisher = submitter.publisher
         link.when_connected = publisher.replay

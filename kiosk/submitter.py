@@ -28,6 +28,7 @@ from core.clock import Clock
 from core.wire import DocumentFields, DocumentImage, EnrolmentRecord, KioskApplication, StoredEventsAck
 from edge.outbox import Outbox
 from edge.publisher import EventPublisher, Link
+from edge.sealed import Sealer
 
 log = logging.getLogger("kiosk.submitter")
 STATUS_PATH = "/api/v1/workflows/cases/by-number/{number}/status"
@@ -99,10 +100,12 @@ class Submitter:
         central: CentralClient,
         ack_wait_s: float = 8.0,
         replay_interval_s: float = 15.0,
+        sealer: Sealer | None = None,
     ) -> None:
         self.site, self.device_id, self.clock, self.central = site, device_id, clock, central
         self.event_topic = wire.topic_for(site, "kiosk", device_id, "event")
-        self.events = Outbox(data_dir / "outbox.db")
+        # Sealed at rest with ``sealer`` (the configured data key; without one, ``outbox.db.key`` there).
+        self.events = Outbox(data_dir / "outbox.db", sealer=sealer)
         self.publisher = EventPublisher(
             self.events,
             link,

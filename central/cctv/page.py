@@ -39,6 +39,9 @@ router = APIRouter(include_in_schema=False)
 # Who watches the alarm queue: the officers at the monitoring station and those they report to.
 WATCHERS = ("officer", "supervisor", "head_of_office")
 watcher = Depends(require_role(*WATCHERS))
+# The caller comes before the desk in every signature: FastAPI resolves dependencies in that order, and
+# an anonymous request must get the login redirect, not the desk's configuration error (issue 12).
+Caller = Annotated[Principal, watcher]
 Desk = Annotated[CctvDesk, Depends(get_desk)]
 REFRESH_S = 10  # the page reloads this often when nobody is typing (cctv.js)
 RECENT = 20  # closed alarms shown below the queue
@@ -164,19 +167,19 @@ def _render(
 
 
 @router.get("/cctv", response_class=HTMLResponse)
-def alarm_page(request: Request, desk: Desk, who: Principal = watcher) -> Response:
+def alarm_page(request: Request, who: Caller, desk: Desk) -> Response:
     return _render(request, desk, who)
 
 
 @router.get("/cctv/alarms/{alarm_id}/snapshot.jpg", response_class=Response)
-def snapshot(alarm_id: AlarmId, desk: Desk, _who: Principal = watcher) -> Response:
+def snapshot(_who: Caller, alarm_id: AlarmId, desk: Desk) -> Response:
     """The face crop the camera sent with the alarm (the only frame data central ever holds)."""
     jpeg = desk.alarm(alarm_id)["snapshot_jpeg"]
     return Response(bytes(jpeg), media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/cctv/alarms/{alarm_id}/reference.jpg", response_class=Response)
-def reference(alarm_id: AlarmId, desk: Desk, _who: Principal = watcher) -> Response:
+def reference(_who: Caller, alarm_id: AlarmId, desk: Desk) -> Response:
     """The alert gallery's reference photo of the entry the alarm matched."""
     jpeg = desk.reference_photo(desk.alarm(alarm_id)["entry_id"])
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
@@ -204,25 +207,19 @@ Notes = Annotated[str, Form(max_length=2000)]
 
 
 @router.post("/cctv/alarms/{alarm_id}/examine", response_class=HTMLResponse)
-def examine(
-    request: Request, alarm_id: AlarmId, desk: Desk, notes: Notes = "", who: Principal = watcher
-) -> Response:
+def examine(request: Request, who: Caller, alarm_id: AlarmId, desk: Desk, notes: Notes = "") -> Response:
     """SOP-003-D05 step 3: the officer has examined the passenger and the travel document."""
     return _attempt(request, desk, who, lambda: desk.examine(alarm_id, by=who.name, notes=notes))
 
 
 @router.post("/cctv/alarms/{alarm_id}/report", response_class=HTMLResponse)
-def report(
-    request: Request, alarm_id: AlarmId, desk: Desk, notes: Notes = "", who: Principal = watcher
-) -> Response:
+def report(request: Request, who: Caller, alarm_id: AlarmId, desk: Desk, notes: Notes = "") -> Response:
     """SOP-003-D05 step 4: reported to the supervisor and the unit section head."""
     return _attempt(request, desk, who, lambda: desk.report(alarm_id, by=who.name, notes=notes))
 
 
 @router.post("/cctv/alarms/{alarm_id}/dismiss", response_class=HTMLResponse)
-def dismiss(
-    request: Request, alarm_id: AlarmId, desk: Desk, reason: Notes = "", who: Principal = watcher
-) -> Response:
+def dismiss(request: Request, who: Caller, alarm_id: AlarmId, desk: Desk, reason: Notes = "") -> Response:
     """A false match, closed with who and why (the desk refuses an empty reason)."""
     return _attempt(request, desk, who, lambda: desk.dismiss(alarm_id, by=who.name, reason=reason))
 
@@ -230,11 +227,11 @@ def dismiss(
 @router.post("/cctv/alarms/{alarm_id}/decide", response_class=HTMLResponse)
 def decide(
     request: Request,
+    who: Caller,
     alarm_id: AlarmId,
     desk: Desk,
     identical: Annotated[str, Form(pattern="^(yes|no)$")],
     notes: Notes = "",
-    who: Principal = watcher,
 ) -> Response:
     """SOP-003-D05 step 5: identical → hold (step 6), else the passenger may pass."""
     refused = _only_actors(request, desk, who)
@@ -251,10 +248,10 @@ def decide(
 @router.post("/cctv/alarms/{alarm_id}/incident", response_class=HTMLResponse)
 def incident(
     request: Request,
+    who: Caller,
     alarm_id: AlarmId,
     desk: Desk,
     summary: Annotated[str, Form(min_length=1, max_length=2000)],
-    who: Principal = watcher,
 ) -> Response:
     """SOP-003-D05 step 6: the incident report of the held passenger; closes the alarm."""
     refused = _only_actors(request, desk, who)

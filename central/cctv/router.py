@@ -46,6 +46,8 @@ def get_desk(request: Request) -> CctvDesk:
     return desk
 
 
+# Every endpoint names its role check before ``Desk``: FastAPI resolves dependencies in signature order,
+# so an anonymous caller gets 401 and another role 403, never the desk's configuration error (issue 12).
 Desk = Annotated[CctvDesk, Depends(get_desk)]
 
 
@@ -88,14 +90,14 @@ class Incident(BaseModel):
 
 @router.get("/gallery")
 def list_entries(
-    desk: Desk, _: Annotated[Principal, Depends(require_role(*STAFF))], include_ended: bool = False
+    _: Annotated[Principal, Depends(require_role(*STAFF))], desk: Desk, include_ended: bool = False
 ) -> list[dict[str, Any]]:
     return desk.entries(include_ended=include_ended)
 
 
 @router.post("/gallery", status_code=201)
 def add_entry(
-    body: NewEntry, desk: Desk, who: Annotated[Principal, Depends(require_role(*MANAGERS))]
+    who: Annotated[Principal, Depends(require_role(*MANAGERS))], body: NewEntry, desk: Desk
 ) -> dict[str, Any]:
     templates = [_b64(t, "a template") for t in body.templates]
     photos: list[bytes | None] | None = [_b64(p, "a photo") for p in body.photos] if body.photos else None
@@ -104,7 +106,7 @@ def add_entry(
 
 @router.post("/gallery/{entry_id}/end")
 def end_entry(
-    entry_id: EntryId, body: EndEntry, desk: Desk, who: Annotated[Principal, Depends(require_role(*MANAGERS))]
+    who: Annotated[Principal, Depends(require_role(*MANAGERS))], entry_id: EntryId, body: EndEntry, desk: Desk
 ) -> dict[str, Any]:
     return desk.end_entry(entry_id, by=who.name, reason=body.reason)
 
@@ -113,7 +115,7 @@ def end_entry(
     "/gallery/{entry_id}/photo", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}}
 )
 def entry_photo(
-    entry_id: EntryId, desk: Desk, _: Annotated[Principal, Depends(require_role(*STAFF))]
+    _: Annotated[Principal, Depends(require_role(*STAFF))], entry_id: EntryId, desk: Desk
 ) -> Response:
     return Response(
         desk.reference_photo(entry_id), media_type="image/jpeg", headers={"Cache-Control": "private"}
@@ -121,7 +123,7 @@ def entry_photo(
 
 
 @router.post("/gallery/publish", status_code=201)
-def publish(desk: Desk, who: Annotated[Principal, Depends(require_role(*MANAGERS))]) -> dict[str, Any]:
+def publish(who: Annotated[Principal, Depends(require_role(*MANAGERS))], desk: Desk) -> dict[str, Any]:
     return desk.publish(by=who.name)
 
 
@@ -130,19 +132,19 @@ def publish(desk: Desk, who: Annotated[Principal, Depends(require_role(*MANAGERS
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def snapshot(desk: Desk, _: Annotated[Principal, Depends(require_role(DEVICE, *STAFF))]) -> Response:
+def snapshot(_: Annotated[Principal, Depends(require_role(DEVICE, *STAFF))], desk: Desk) -> Response:
     """The latest signed snapshot (msgpack envelope, Ed25519); watchers verify it with the public key."""
     return Response(desk.latest_snapshot(), media_type="application/octet-stream")
 
 
 @router.get("/gallery/public-key", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
-def public_key(desk: Desk, _: Annotated[Principal, Depends(require_role(*MANAGERS))]) -> Response:
+def public_key(_: Annotated[Principal, Depends(require_role(*MANAGERS))], desk: Desk) -> Response:
     return Response(desk.public_key_pem(), media_type="text/plain")
 
 
 @router.post("/alarms", status_code=201)
 def post_alarm(
-    body: dict[str, Any], request: Request, desk: Desk, _: Annotated[Principal, Depends(require_role(DEVICE))]
+    _: Annotated[Principal, Depends(require_role(DEVICE))], body: dict[str, Any], request: Request, desk: Desk
 ) -> dict[str, Any]:
     """A watcher's alarm (``CctvFaceAlarm.to_dict()``); sending one twice stores it once."""
     try:
@@ -159,14 +161,14 @@ def post_alarm(
 
 @router.get("/alarms")
 def list_alarms(
-    desk: Desk, _: Annotated[Principal, Depends(require_role(*STAFF))], open_only: bool = False
+    _: Annotated[Principal, Depends(require_role(*STAFF))], desk: Desk, open_only: bool = False
 ) -> list[dict[str, Any]]:
     return [public_alarm(a, desk.timing(a)) for a in desk.alarms(open_only=open_only)]
 
 
 @router.get("/alarms/{alarm_id}")
 def get_alarm(
-    alarm_id: AlarmId, desk: Desk, _: Annotated[Principal, Depends(require_role(*STAFF))]
+    _: Annotated[Principal, Depends(require_role(*STAFF))], alarm_id: AlarmId, desk: Desk
 ) -> dict[str, Any]:
     alarm = desk.alarm(alarm_id)
     return public_alarm(alarm, desk.timing(alarm))
@@ -176,7 +178,7 @@ def get_alarm(
     "/alarms/{alarm_id}/snapshot", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}}
 )
 def alarm_snapshot(
-    alarm_id: AlarmId, desk: Desk, _: Annotated[Principal, Depends(require_role(*STAFF))]
+    _: Annotated[Principal, Depends(require_role(*STAFF))], alarm_id: AlarmId, desk: Desk
 ) -> Response:
     return Response(
         desk.alarm(alarm_id)["snapshot_jpeg"], media_type="image/jpeg", headers={"Cache-Control": "private"}
@@ -185,35 +187,35 @@ def alarm_snapshot(
 
 @router.post("/alarms/{alarm_id}/examine")
 def examine(
-    alarm_id: AlarmId, body: StepNotes, desk: Desk, who: Annotated[Principal, Depends(require_role(*STAFF))]
+    who: Annotated[Principal, Depends(require_role(*STAFF))], alarm_id: AlarmId, body: StepNotes, desk: Desk
 ) -> dict[str, Any]:
     return _shown(desk, desk.examine(alarm_id, by=who.name, notes=body.notes))
 
 
 @router.post("/alarms/{alarm_id}/dismiss")
 def dismiss(
-    alarm_id: AlarmId, body: Dismissal, desk: Desk, who: Annotated[Principal, Depends(require_role(*STAFF))]
+    who: Annotated[Principal, Depends(require_role(*STAFF))], alarm_id: AlarmId, body: Dismissal, desk: Desk
 ) -> dict[str, Any]:
     return _shown(desk, desk.dismiss(alarm_id, by=who.name, reason=body.reason))
 
 
 @router.post("/alarms/{alarm_id}/report")
 def report(
-    alarm_id: AlarmId, body: StepNotes, desk: Desk, who: Annotated[Principal, Depends(require_role(*STAFF))]
+    who: Annotated[Principal, Depends(require_role(*STAFF))], alarm_id: AlarmId, body: StepNotes, desk: Desk
 ) -> dict[str, Any]:
     return _shown(desk, desk.report(alarm_id, by=who.name, notes=body.notes))
 
 
 @router.post("/alarms/{alarm_id}/decide")
 def decide(
-    alarm_id: AlarmId, body: Decision, desk: Desk, who: Annotated[Principal, Depends(require_role(*ACTORS))]
+    who: Annotated[Principal, Depends(require_role(*ACTORS))], alarm_id: AlarmId, body: Decision, desk: Desk
 ) -> dict[str, Any]:
     return _shown(desk, desk.decide(alarm_id, by=who.name, identical=body.identical, notes=body.notes))
 
 
 @router.post("/alarms/{alarm_id}/incident")
 def incident(
-    alarm_id: AlarmId, body: Incident, desk: Desk, who: Annotated[Principal, Depends(require_role(*ACTORS))]
+    who: Annotated[Principal, Depends(require_role(*ACTORS))], alarm_id: AlarmId, body: Incident, desk: Desk
 ) -> dict[str, Any]:
     return _shown(desk, desk.write_incident(alarm_id, by=who.name, fields=dict(body.fields)))
 

@@ -118,8 +118,12 @@ class LoginLimiter:
     share a NAT) cost nothing; each further one locks that key for ``base_lock_s`` x 2^(n-1) seconds, at
     most ``max_lock_s``. A key's count is forgotten ``forget_s`` after its last failure; a successful
     log-in clears the account's count (not the address's, so one valid account cannot reset guessing
-    from the same address). At most ``capacity`` keys are remembered (the oldest go first). In memory:
-    one central instance's view; several instances each count on their own.
+    from the same address). At most ``capacity`` keys are remembered (the oldest go first).
+
+    In memory, by decision (docs/security.md § Web and API): exact for one ``central serve`` process;
+    several instances behind a balancer each count on their own (up to N times the free guesses) and a
+    restart forgets. Sharing it through the store needs its own indexed table (a migration); counting the
+    unindexed, never-pruned ``audit`` rows per attempt would let a log-in flood load the database.
     """
 
     free_per_account: int = 5

@@ -8,6 +8,7 @@ skipped with a visible reason otherwise.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,21 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1/postgres"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _no_stream_handler_left() -> Iterator[None]:
+    """A CLI under test (``central.logs.configure``, ``logging.basicConfig``) puts a StreamHandler on
+    the root logger, writing to that test's captured stderr, which pytest closes afterwards; later
+    tests' logs then fail with "I/O operation on closed file". Take off the stream handlers a test added
+    (pytest's own capture handlers are left to pytest) and put the root level back."""
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in before and type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -46,9 +46,12 @@ pytest: $(STAMP) models
 
 test: lint typecheck pytest
 
+# TLS-only broker, one kiosk by default; e.g. `make demo DEMO_ARGS="--gates 4 --kiosks 2"` or, to debug
+# on a plain anonymous broker, DEMO_ARGS=--no-tls.
+DEMO_ARGS ?=
 demo: $(STAMP) models
 	@scripts/ensure-system-packages
-	$(BIN)/python -m emulator site
+	$(BIN)/python -m emulator site $(DEMO_ARGS)
 
 # Every benchmark script with its default sizes, one after another (some take minutes: the watch list
 # builds a 1,000,000-entry index). Each prints Markdown; recorded figures live in bench/RESULTS.md.

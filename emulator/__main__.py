@@ -10,6 +10,7 @@ COMMANDS = {
     "site": ("emulator.cli_site", "run a whole emulated site with a live dashboard"),
     "run": ("emulator.cli_run", "run a scenario headless and print a JSON summary"),
     "gate": ("emulator.cli_gate", "one emulated gate process playing its share of a scenario"),
+    "kiosk": ("emulator.runkiosk", "one emulated kiosk process (the real kiosk runtime) serving applicants"),
 }
 
 

@@ -51,6 +51,30 @@ class TlsFiles:
     keyfile: Path
     require_certificate: bool = False
 
+    def render(self) -> list[str]:
+        return [
+            f"cafile {self.cafile}",
+            f"certfile {self.certfile}",
+            f"keyfile {self.keyfile}",
+            f"require_certificate {'true' if self.require_certificate else 'false'}",
+            "tls_version tlsv1.2",
+        ]
+
+
+@dataclass
+class Listener:
+    """A further listener of the same broker (same accounts, ACL and persistence), e.g. a TLS one that
+    takes clients without a client certificate beside one that requires it. ``port`` 0: a free one."""
+
+    tls: TlsFiles | None
+    port: int = 0
+
+    def render(self, host: str) -> list[str]:
+        lines = [f"listener {self.port} {host}"]
+        if self.tls is not None:
+            lines += self.tls.render()
+        return lines
+
 
 @dataclass
 class BrokerConfig:
@@ -65,6 +89,9 @@ class BrokerConfig:
     persistence: bool = True
     max_queued_messages: int = 100_000
     extra: list[str] = field(default_factory=list)
+    # Listener options follow their ``listener`` line; accounts, ACL and persistence are shared
+    # (Mosquitto's default ``per_listener_settings false``).
+    more_listeners: list[Listener] = field(default_factory=list)
 
     def render(self, folder: Path) -> str:
         lines = [
@@ -91,14 +118,10 @@ class BrokerConfig:
         if self.acl_file is not None:
             lines.append(f"acl_file {self.acl_file}")
         if self.tls is not None:
-            lines += [
-                f"cafile {self.tls.cafile}",
-                f"certfile {self.tls.certfile}",
-                f"keyfile {self.tls.keyfile}",
-                f"require_certificate {'true' if self.tls.require_certificate else 'false'}",
-                "tls_version tlsv1.2",
-            ]
+            lines[2:2] = self.tls.render()  # right after its listener line
         lines += self.extra
+        for listener in self.more_listeners:
+            lines += listener.render(self.host)
         return "\n".join(lines) + "\n"
 
 
@@ -111,6 +134,9 @@ class MosquittoBroker:
         self.config = config or BrokerConfig()
         if self.config.port == 0:
             self.config.port = free_port(self.config.host)
+        for listener in self.config.more_listeners:
+            if listener.port == 0:
+                listener.port = free_port(self.config.host)
         self.binary = find_mosquitto()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -126,6 +152,11 @@ class MosquittoBroker:
     def url(self) -> str:
         scheme = "mqtts" if self.config.tls is not None else "mqtt"
         return f"{scheme}://{self.host}:{self.port}"
+
+    def listener_url(self, index: int) -> str:
+        """The URL of ``config.more_listeners[index]``."""
+        listener = self.config.more_listeners[index]
+        return f"{'mqtts' if listener.tls is not None else 'mqtt'}://{self.host}:{listener.port}"
 
     @property
     def log_path(self) -> Path:

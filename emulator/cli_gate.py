@@ -22,6 +22,7 @@ from types import FrameType
 from core.clock import ScaledClock
 from emulator.population import Passenger
 from emulator.scenarios import ScenarioError, load
+from emulator.sitetls import add_identity_options, link_options
 from emulator.wiregate import GateIdentity, WireGate
 
 
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--index", type=int, required=True, help="this gate's index, 0-based")
     parser.add_argument("--gates", type=int, default=1, help="how many gates share the passengers")
     parser.add_argument("--passengers", type=int, default=None, help="site-wide count (default: scenario's)")
-    parser.add_argument("--broker", required=True, help="mqtt://host:port")
+    parser.add_argument("--broker", required=True, help="mqtt://host:port or mqtts://host:port")
     parser.add_argument("--device-id", required=True)
     parser.add_argument("--site", default="cgk")
     parser.add_argument("--direction", default="departure", choices=("arrival", "departure"))
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--die-after-append", type=int, default=None, help="fault: kill -9 itself after the Nth outbox write"
     )
+    add_identity_options(parser)
     return parser
 
 
@@ -95,6 +97,7 @@ def main(argv: list[str]) -> int:
         clock=ScaledClock(args.factor),
         factor=args.factor,
         die_after_append=args.die_after_append,
+        link_options=link_options(args),
     )
 
     def stop(_sig: int, _frame: FrameType | None) -> None:
@@ -131,6 +134,7 @@ def run_runtime(args: argparse.Namespace, passengers: list[Passenger]) -> int:
         watchlist_public_key=args.watchlist_public_key,
         command_public_key=args.command_public_key,
         keepalive_s=args.keepalive,
+        link_options=link_options(args),
     )
 
     def stop(_sig: int, _frame: FrameType | None) -> None:

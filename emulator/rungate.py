@@ -80,6 +80,7 @@ def gate_config(
     keepalive_s: int | None = None,
     factor: float = 1.0,
     outbox_max_events: int = 100_000,
+    link_options: dict[str, Any] | None = None,
 ) -> GateConfig:
     folder.mkdir(parents=True, exist_ok=True)
     raw: dict[str, Any] = {
@@ -108,6 +109,9 @@ def gate_config(
         raw["central"]["command_max_skew_s"] = COMMAND_SKEW_REAL_S * max(1.0, factor)
     if keepalive_s is not None:
         raw["link"]["keepalive_s"] = keepalive_s
+    # The broker account and TLS files ([link] username, password, ca_file, cert_file, key_file).
+    for name, value in (link_options or {}).items():
+        raw["link"][name] = str(value) if isinstance(value, Path) else value
     return parse_config(raw, base=folder)
 
 

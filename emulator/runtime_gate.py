@@ -161,6 +161,7 @@ class RuntimeGate:
         watchlist_public_key: Path | None = None,
         command_public_key: Path | None = None,
         keepalive_s: int | None = None,
+        link_options: dict[str, Any] | None = None,
     ) -> None:
         from models import FaceConfig, FacePipeline
 
@@ -187,6 +188,7 @@ class RuntimeGate:
             command_key=command_public_key,
             keepalive_s=keepalive_s,
             factor=float(getattr(clock, "factor", 1.0)),
+            link_options=link_options,
         )
         self.list_from_central = watchlist_public_key is not None
         token = device_token_file.read_text(encoding="utf-8").strip() if device_token_file else None

@@ -1,7 +1,9 @@
-"""The whole emulated site as processes: Mosquitto, central (SQLite), N gates; faults on a timeline.
+"""The whole emulated site as processes: Mosquitto, central (SQLite), N gates, M kiosks; faults on a
+timeline. The broker is TLS only with an account and ACL per device (``emulator.sitetls``; ``tls=False``
+for debugging); kiosks are ``python -m emulator kiosk`` processes (``emulator.kiosksite``).
 
-    with Site(folder, scenario, gates=2, seed=7) as site:
-        site.start()            # broker, central (user + devices added), gate processes
+    with Site(folder, scenario, gates=2, seed=7, kiosks=1) as site:
+        site.start()            # PKI and accounts, broker, central, gate and kiosk processes
         site.wait(on_tick=...)  # plays the fault timeline until every gate has exited
         summary = site.summary()
 
@@ -30,9 +32,11 @@ from typing import Any
 import httpx
 
 from emulator.broker import MosquittoBroker, free_port
+from emulator.kiosksite import KioskProcess, kiosk_argv, kiosk_summary
 from emulator.netcut import CuttableProxy
 from emulator.reconcile import command_states, stored_event_counts, summarise
 from emulator.scenarios import DEVICE_FAULTS, Fault, Scenario
+from emulator.sitetls import Identity, SiteTls, identity_args, write_secret
 from emulator.wiregate import read_ledger
 
 PYTHON = sys.executable
@@ -43,11 +47,6 @@ ENGINES = {
     "runtime": "runtime: edge.runtime.GateRuntime on the emulated board, passengers from emulator.driver",
     "wire": "wire stand-in: real delivery path, outcomes from the passenger model (no SOP flow)",
 }
-
-
-def _write_secret(path: Path, text: str) -> None:
-    path.touch(mode=0o600)
-    path.write_text(text, encoding="utf-8")
 
 
 class SiteError(RuntimeError):
@@ -92,13 +91,25 @@ class Site:
     # MQTT keep-alive of the real gates (None: the gate's default, 30 s); a cut gate notices the
     # silent partition after 1.5 x this.
     gate_keepalive_s: int | None = None
+    # Issue 12: the broker TLS only, an account and ACL per device, anonymous off (emulator.sitetls).
+    # False: a plain anonymous broker, for debugging only (`--no-tls`).
+    tls: bool = True
+    # Emulated kiosks (the real kiosk runtime, emulator.kiosksite) and applicants per kiosk.
+    kiosks: int = 0
+    applicants: int = 3
+    kiosk_pace_s: float = 0.2
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder).resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
         self.db_path = self.folder / "central.sqlite"
         self.db_url = f"sqlite:///{self.db_path}"
-        self.broker = MosquittoBroker(self.folder / "broker")
+        self.security = SiteTls(self.folder) if self.tls else None
+        self.broker = MosquittoBroker(
+            self.folder / "broker", self.security.broker_config() if self.security else None
+        )
+        self.identities: dict[str, Identity] = {}
+        self.kiosk_processes: list[KioskProcess] = []
         self.http_port = self.http_port or free_port()
         self.central: subprocess.Popen[bytes] | None = None
         self.gate_processes: list[GateProcess] = []
@@ -117,11 +128,21 @@ class Site:
     def dashboard_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/"
 
+    @property
+    def accounts_url(self) -> str:
+        """Where central and the kiosks connect: the TLS listener without client certificates (with
+        TLS; emulator.sitetls says why), else the one plain listener."""
+        return self.broker.listener_url(0) if self.security is not None else self.broker.url
+
     def start(self) -> None:
         self.started_at = time.monotonic()
-        self.broker.start()
-        self.log(f"broker at {self.broker.url}")
+        # Accounts, ACL and certificates first: Mosquitto reads its password file and ACL at start.
         self._prepare_central()
+        self.broker.start()
+        if self.security is not None:
+            self.log(f"broker TLS only at {self.broker.url} (devices) and {self.accounts_url} (accounts)")
+        else:
+            self.log(f"broker (plain, anonymous: --no-tls) at {self.broker.url}")
         self.start_central()
         if any(f.kind == "gate_cut" for f in self.scenario.faults):
             for i in range(self.gates):
@@ -130,6 +151,8 @@ class Site:
             self.gate_processes.append(self._gate(i))
         for gate in self.gate_processes:
             self.start_gate(gate)
+        for kiosk in self.kiosk_processes:
+            kiosk.start()
 
     def _central_cli(self, *args: str) -> str:
         # central's own command lines, called in this process: one import instead of one per command.
@@ -151,17 +174,42 @@ class Site:
         self._central_cli("user", "add", DEMO_USER, "--role", "supervisor", "--password-file", str(secret))
         secret.unlink()
         self._prepare_keys_and_watchlist()
+        broker_files: list[str] = []
+        if self.security is not None:
+            self.security.init()
+            files = self.security.files
+            broker_files = ["--password-file", str(files.password_file), "--acl-file", str(files.acl_file)]
+            self.identities["central"] = self.security.central()
         for i in range(self.gates):
             creds = json.loads(self._central_cli(
                 "device", "add", self._device_id(i), "--site", self.site_id, "--lane", str(i + 1),
-                "--direction", self._direction(i), "--json",
+                "--direction", self._direction(i), "--json", *broker_files,
             ))  # fmt: skip
             # The gate's API token (enrolments), kept out of argv like every secret here.
             folder = self.folder / self._device_id(i)
             folder.mkdir(parents=True, exist_ok=True)
-            _write_secret(folder / "device.token", str(creds["api_token"]))
+            write_secret(folder / "device.token", str(creds["api_token"]))
+            if self.security is not None:
+                self.identities[self._device_id(i)] = self.security.device(
+                    self._device_id(i), str(creds["mqtt_password"]), folder, certificate=True
+                )
+        for k in range(self.kiosks):
+            kiosk_id = f"kiosk-{k + 1:02d}"
+            creds = json.loads(self._central_cli(
+                "device", "add", kiosk_id, "--kind", "kiosk", "--site", self.site_id, "--json", *broker_files,
+            ))  # fmt: skip
+            folder = self.folder / kiosk_id
+            folder.mkdir(parents=True, exist_ok=True)
+            write_secret(folder / "device.token", str(creds["api_token"]))
+            identity = None
+            if self.security is not None:
+                # No client certificate: KioskConfig cannot carry one yet (emulator.sitetls).
+                password = str(creds["mqtt_password"])
+                identity = self.security.device(kiosk_id, password, folder, certificate=False)
+                self.identities[kiosk_id] = identity
+            self.kiosk_processes.append(self._kiosk(k, kiosk_id, folder, identity))
         # The emulated supervisor acts through central's command API with the demo supervisor's token.
-        _write_secret(self.folder / "supervisor.token", self._central_cli("user", "token", DEMO_USER).strip())
+        write_secret(self.folder / "supervisor.token", self._central_cli("user", "token", DEMO_USER).strip())
 
     @property
     def watchlist_key(self) -> Path:
@@ -230,12 +278,20 @@ class Site:
 
     def start_central(self) -> None:
         log = open(self.folder / "central.log", "ab")  # noqa: SIM115 - the child keeps it open
-        self.central = subprocess.Popen(
-            [PYTHON, "-m", "central", "serve", "--db", self.db_url, "--broker", self.broker.url,
-             "--port", str(self.http_port), "--log-level", "WARNING",
-             "--watchlist-key", str(self.watchlist_key), "--command-key", str(self.command_key)],
-            stdout=log, stderr=log,
-        )  # fmt: skip
+        argv = [PYTHON, "-m", "central", "serve", "--db", self.db_url, "--broker", self.accounts_url,
+                "--port", str(self.http_port), "--log-level", "WARNING", "--watchlist-key",
+                str(self.watchlist_key), "--command-key", str(self.command_key),
+                # One MQTT client id across restarts: a central restarted after kill -9 resumes its own
+                # persistent session. With serve's default (a new random id per start) the dead
+                # session stays in the shared subscription group and Mosquitto hands it every other
+                # message until the devices' replays resend them (docs/emulator.md).
+                "--client-id", "central-emulated-site"]  # fmt: skip
+        identity = self.identities.get("central")
+        if identity is not None:
+            # Its own broker account over TLS (central has no client certificate option yet).
+            argv += ["--mqtt-user", identity.username, "--mqtt-password-file", str(identity.password_file),
+                     "--ca-file", str(identity.ca_file)]  # fmt: skip
+        self.central = subprocess.Popen(argv, stdout=log, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.central.poll() is not None:
@@ -261,15 +317,23 @@ class Site:
     def _direction(self, i: int) -> str:
         return "departure" if i % 2 == 0 else "arrival"
 
+    def _gate_broker_url(self, i: int) -> str:
+        """The devices' listener, or this gate's cuttable proxy in front of it (TLS passes through)."""
+        if i not in self.proxies:
+            return self.broker.url
+        scheme = "mqtts" if self.security is not None else "mqtt"
+        return f"{scheme}://127.0.0.1:{self.proxies[i].port}"
+
     def _gate(self, i: int) -> GateProcess:
         folder = self.folder / self._device_id(i)
         argv = [
             PYTHON, "-m", "emulator", "gate", "--scenario", self.scenario.name, "--seed", str(self.seed),
             "--index", str(i), "--gates", str(self.gates), "--passengers", str(self.count),
-            "--broker", self.proxies[i].url if i in self.proxies else self.broker.url,
+            "--broker", self._gate_broker_url(i),
             "--device-id", self._device_id(i), "--site", self.site_id,
             "--direction", self._direction(i), "--folder", str(folder), "--factor", str(self.factor),
             "--drain-timeout", str(self.drain_timeout_s), "--engine", self.engine,
+            *identity_args(self.identities.get(self._device_id(i))),
         ]  # fmt: skip
         if self.engine == "runtime":
             argv += [
@@ -286,6 +350,15 @@ class Site:
             argv[argv.index("--scenario") + 1] = self.scenario.source
         return GateProcess(i, self._device_id(i), self._direction(i), folder, argv)
 
+    def _kiosk(self, k: int, kiosk_id: str, folder: Path, identity: Identity | None) -> KioskProcess:
+        argv = kiosk_argv(
+            index=k, device_id=kiosk_id, site=self.site_id, folder=folder, seed=self.seed,
+            applicants=self.applicants, central_url=self.dashboard_url.rstrip("/"),
+            broker_url=self.accounts_url, pace_s=self.kiosk_pace_s, drain_timeout_s=self.drain_timeout_s,
+            identity=identity_args(identity),
+        )  # fmt: skip
+        return KioskProcess(k, kiosk_id, folder, argv)
+
     def start_gate(self, gate: GateProcess, extra: list[str] | None = None) -> None:
         gate.folder.mkdir(parents=True, exist_ok=True)
         log = open(gate.folder / "gate.log", "ab")  # noqa: SIM115 - the child keeps it open
@@ -300,10 +373,12 @@ class Site:
     # -- running --------------------------------------------------------------------------------------
 
     def progress(self) -> float:
+        """Share of the gates' passengers played (the fault timeline follows this)."""
         return sum(g.played() for g in self.gate_processes) / max(1, self.count)
 
     def wait(self, *, timeout_s: float = 600.0, on_tick: Callable[[Site], None] | None = None) -> None:
-        """Play the fault timeline and restart gates killed by a fault until every gate has finished."""
+        """Play the fault timeline and restart gates killed by a fault until every gate and every kiosk
+        has finished."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._pending_faults and self.progress() >= self._pending_faults[0].at:
@@ -320,7 +395,8 @@ class Site:
             if on_tick is not None:
                 on_tick(self)
             codes = [g.process.poll() if g.process is not None else None for g in self.gate_processes]
-            if all(code is not None for code in codes) and -signal.SIGKILL not in codes:
+            kiosks_done = all(k.poll() is not None for k in self.kiosk_processes)
+            if all(code is not None for code in codes) and -signal.SIGKILL not in codes and kiosks_done:
                 return
             time.sleep(0.1)
         raise SiteError(f"the site did not finish within {timeout_s} s; see the logs in {self.folder}")
@@ -396,7 +472,8 @@ class Site:
         while time.monotonic() < deadline:
             emitted = {r["event_id"] for g in self.gate_processes for r in read_ledger(g.ledger)
                        if r.get("line") == "event"}  # fmt: skip
-            if emitted <= set(stored_event_counts(self.db_path)):
+            kiosks = kiosk_summary(self.db_path, self.kiosk_processes) if self.kiosk_processes else None
+            if emitted <= set(stored_event_counts(self.db_path)) and (kiosks is None or kiosks["lost"] == 0):
                 return
             time.sleep(0.2)
 
@@ -418,7 +495,9 @@ class Site:
                 "gate_restarts": {g.device_id: g.restarts for g in self.gate_processes},
                 "wall_s": round(time.monotonic() - self.started_at, 2),
                 "engine": ENGINES[self.engine],
-                "kiosks": "not emulated yet: kiosks are not part of the emulated site",
+                # Applications the kiosks' applicants submitted against the cases central opened.
+                "kiosks": kiosk_summary(self.db_path, self.kiosk_processes),
+                "tls": self._tls_summary(),
                 # The list version each gate got by central's distribution before its first passenger.
                 "watchlist_versions": {
                     g.device_id: next(
@@ -431,17 +510,50 @@ class Site:
             },
         )
 
+    def _tls_summary(self) -> dict[str, Any]:
+        if self.security is None:
+            return {"enabled": False, "note": "plain anonymous broker (--no-tls, debugging only)"}
+        return {
+            "enabled": True,
+            "devices_listener": self.broker.url,
+            "accounts_listener": self.accounts_url,
+            "anonymous": False,
+            "accounts": sorted(self.identities),
+            "client_certificates": sorted(k for k, v in self.identities.items() if v.cert_file is not None),
+        }
+
+    def passed(self, summary: dict[str, Any]) -> bool:
+        """Nothing lost: every gate event stored once, every kiosk application opened one case."""
+        kiosks = summary.get("kiosks") or {}
+        return bool(
+            summary["lost"] == 0
+            and summary["duplicates_stored"] == 0
+            and kiosks.get("lost", 0) == 0
+            and kiosks.get("duplicates", 0) == 0
+            and kiosks.get("cases_opened", 0) == kiosks.get("applications_submitted", 0)
+        )
+
     def stop(self) -> None:
         self._restore_due(all_now=True)
         for gate in self.gate_processes:
             if gate.process is not None and gate.process.poll() is None:
                 gate.process.terminate()
+        for kiosk in self.kiosk_processes:
+            if kiosk.process is not None and kiosk.process.poll() is None:
+                kiosk.process.terminate()
         for gate in self.gate_processes:
             if gate.process is not None:
                 try:
                     gate.process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     self.kill_gate(gate)
+        for kiosk in self.kiosk_processes:
+            if kiosk.process is not None:
+                try:
+                    kiosk.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    kiosk.process.kill()
+                    kiosk.process.wait()
         if self.central is not None and self.central.poll() is None:
             self.central.terminate()
             try:
@@ -478,7 +590,8 @@ def write_summary(summary: dict[str, Any], folder: Path) -> tuple[Path, Path]:
         f"p95 {summary['controller_ms']['p95']} ms",
         f"- faults: {', '.join(f['kind'] for f in summary.get('faults', [])) or 'none'}",
         f"- engine: {summary.get('engine')}",
-        f"- kiosks: {summary.get('kiosks')}",
+        *_kiosk_lines(summary.get("kiosks")),
+        f"- broker: {_tls_line(summary.get('tls'))}",
         f"- watch list from central, version per gate: {summary.get('watchlist_versions')}",
         f"- supervisor commands (signed by central, verified by the gates): {summary.get('commands')}",
         "",
@@ -490,6 +603,25 @@ def write_summary(summary: dict[str, Any], folder: Path) -> tuple[Path, Path]:
     md_path = folder / "summary.md"
     md_path.write_text("\n".join(md), encoding="utf-8")
     return json_path, md_path
+
+
+def _kiosk_lines(kiosks: Any) -> list[str]:
+    if not isinstance(kiosks, dict) or not kiosks.get("kiosks"):
+        return ["- kiosks: none in this run (`--kiosks N`)"]
+    return [
+        f"- kiosks: {kiosks['kiosks']}, tickets {kiosks['tickets']}, applications submitted "
+        f"{kiosks['applications_submitted']}, cases opened {kiosks['cases_opened']}, "
+        f"**lost {kiosks['lost']}**, duplicates {kiosks['duplicates']}, problems {kiosks['problems']}",
+    ]
+
+
+def _tls_line(tls: Any) -> str:
+    if not isinstance(tls, dict) or not tls.get("enabled"):
+        return "plain and anonymous (--no-tls: debugging only)"
+    return (
+        f"TLS only, anonymous off, accounts {', '.join(tls['accounts'])}; client certificates "
+        f"{', '.join(tls['client_certificates']) or 'none'}"
+    )
 
 
 def run_folder(root: Path | None = None) -> Path:

@@ -139,6 +139,7 @@ class WireGate:
         clock: Clock,
         factor: float,
         die_after_append: int | None = None,
+        link_options: dict[str, Any] | None = None,
     ) -> None:
         self.identity = identity
         self.clock = clock
@@ -149,7 +150,12 @@ class WireGate:
         self.outbox = Outbox(outbox_path)
         ack = topic_for(identity.site, "gate", identity.device_id, Channel.ACK)
         self.event_topic = topic_for(identity.site, "gate", identity.device_id, Channel.EVENT)
-        self.link = MqttLink(LinkConfig(url=broker_url, client_id=identity.device_id, reconnect_max_s=2.0))
+        # link_options: the broker account and TLS files (emulator.sitetls.link_options).
+        self.link = MqttLink(
+            LinkConfig(
+                url=broker_url, client_id=identity.device_id, reconnect_max_s=2.0, **(link_options or {})
+            )
+        )
         self.publisher = EventPublisher(
             # Replays run on real time (not the sped-up clock): a replay every 25 ms would flood the
             # broker with transport duplicates of events still waiting for their ack.

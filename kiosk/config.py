@@ -33,6 +33,11 @@ class KioskConfig:
     broker_url: str = ""
     mqtt_username: str | None = None
     mqtt_password: str | None = None
+    # Broker TLS (issue 12): the CA that signed the broker (mqtts:// urls; else the system store) and
+    # this kiosk's client certificate and key, for a broker listener that requires one.
+    mqtt_ca_file: Path | None = None
+    mqtt_cert_file: Path | None = None
+    mqtt_key_file: Path | None = None
     data_key_file: Path | None = None
     data_key_env: str | None = None
 
@@ -50,6 +55,27 @@ class KioskConfig:
         for key in ("data_key_file", "data_key_env"):
             if key in k and not (isinstance(k[key], str) and k[key].strip()):
                 raise KioskConfigError(f"{path}: [kiosk] {key} must be a non-empty string, got {k[key]!r}")
+        for key in ("mqtt_password_file", "mqtt_ca_file", "mqtt_cert_file", "mqtt_key_file"):
+            if key in c and not (isinstance(c[key], str) and c[key].strip()):
+                raise KioskConfigError(f"{path}: [central] {key} must be a non-empty string, got {c[key]!r}")
+        if "mqtt_password" in c and "mqtt_password_file" in c:
+            raise KioskConfigError(f"{path}: [central] give mqtt_password or mqtt_password_file, not both")
+        if ("mqtt_cert_file" in c) != ("mqtt_key_file" in c):
+            raise KioskConfigError(f"{path}: [central] mqtt_cert_file and mqtt_key_file go together")
+        files = {key: (base / c[key]).resolve() for key in ("mqtt_ca_file", "mqtt_cert_file", "mqtt_key_file")
+                 if key in c}  # fmt: skip
+        for key, file in files.items():
+            if not file.is_file():
+                raise KioskConfigError(f"{path}: [central] {key} {file} does not exist")
+        password = c.get("mqtt_password")
+        if "mqtt_password_file" in c:
+            password_file = (base / c["mqtt_password_file"]).resolve()
+            try:
+                password = password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise KioskConfigError(
+                    f"{path}: [central] mqtt_password_file {password_file}: cannot read it ({exc})"
+                ) from exc
         try:
             return cls(
                 site=k["site"],
@@ -65,7 +91,10 @@ class KioskConfig:
                 central_token=c.get("token", ""),
                 broker_url=c.get("broker", ""),
                 mqtt_username=c.get("mqtt_username"),
-                mqtt_password=c.get("mqtt_password"),
+                mqtt_password=password,
+                mqtt_ca_file=files.get("mqtt_ca_file"),
+                mqtt_cert_file=files.get("mqtt_cert_file"),
+                mqtt_key_file=files.get("mqtt_key_file"),
                 data_key_file=(base / k["data_key_file"]).resolve() if "data_key_file" in k else None,
                 data_key_env=k.get("data_key_env"),
             )

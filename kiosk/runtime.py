@@ -65,6 +65,9 @@ def build(config: KioskConfig, *, face_pipeline: object = None) -> Kiosk:
                 client_id=config.device_id,
                 username=config.mqtt_username,
                 password=config.mqtt_password,
+                ca_file=config.mqtt_ca_file,
+                cert_file=config.mqtt_cert_file,
+                key_file=config.mqtt_key_file,
             )
         )
         submitter = Submitter(

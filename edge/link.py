@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,10 @@ class MqttLink:
         self._lock = threading.RLock()
         self._subscriptions: dict[str, tuple[int, MessageHandler]] = {}
         self._connected = threading.Event()
+        # Set once the broker has confirmed (SUBACK) every subscription sent on this connection: before
+        # that, a QoS 1 message for us can reach a broker that has nobody to give it to, and it is gone.
+        self._subscribed = threading.Event()
+        self._suback_pending: set[int] = set()
         self.when_connected: Callable[[], None] | None = None
         self.when_disconnected: Callable[[], None] | None = None
         client = mqtt.Client(
@@ -91,6 +96,7 @@ class MqttLink:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         self._client = client
         self._started = False
 
@@ -138,6 +144,7 @@ class MqttLink:
         self._client.disconnect()
         self._client.loop_stop()
         self._connected.clear()
+        self._subscribed.clear()
 
     def __enter__(self) -> MqttLink:
         return self.start()
@@ -154,6 +161,16 @@ class MqttLink:
     def wait_for_connection(self, timeout: float | None = None) -> bool:
         """Block until connected (for tests and start-up); the flow never calls this."""
         return self._connected.wait(timeout)
+
+    def wait_for_subscriptions(self, timeout: float | None = None) -> bool:
+        """Block until connected *and* every subscription is confirmed by the broker (SUBACK), so a
+        message published from now on reaches us, or our session's queue while we are away. Tests and
+        start-up only; the flow never calls this."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._connected.wait(timeout):
+            return False
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        return self._subscribed.wait(remaining)
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
         """Hand one message to paho; ``False`` when not connected (the outbox replays it later)."""
@@ -185,8 +202,8 @@ class MqttLink:
         """
         with self._lock:
             self._subscriptions[topic] = (qos, handler)
-        if self._connected.is_set():
-            self._client.subscribe(topic, qos=qos)
+            if self._connected.is_set():
+                self._send_subscriptions(self._client, [(topic, qos)])
 
     # -- paho callbacks (network thread) --------------------------------------------------------------
 
@@ -194,16 +211,36 @@ class MqttLink:
         if reason.is_failure:
             return
         with self._lock:
-            subs = [(topic, qos) for topic, (qos, _h) in self._subscriptions.items()]
-        for topic, qos in subs:
-            client.subscribe(topic, qos=qos)
+            self._suback_pending.clear()
+            self._subscribed.clear()
+            self._send_subscriptions(client, [(t, q) for t, (q, _h) in self._subscriptions.items()])
         self._connected.set()
         if self.when_connected is not None:
             self.when_connected()
 
+    def _send_subscriptions(self, client: mqtt.Client, subs: list[tuple[str, int]]) -> None:
+        """SUBSCRIBE ``subs`` (under ``_lock``); ``_subscribed`` is set again when all are confirmed."""
+        for topic, qos in subs:
+            rc, mid = client.subscribe(topic, qos=qos)
+            if rc == mqtt.MQTT_ERR_SUCCESS and mid is not None:
+                self._suback_pending.add(mid)
+        if self._suback_pending:
+            self._subscribed.clear()
+        else:
+            self._subscribed.set()
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, mid: int, reasons: Any, _props: Any) -> None:
+        if any(r.is_failure for r in reasons):
+            return  # refused (an ACL): the link stays "not subscribed"; wait_for_subscriptions says so
+        with self._lock:
+            self._suback_pending.discard(mid)
+            if not self._suback_pending:
+                self._subscribed.set()
+
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _flags: Any, _reason: Any, _props: Any) -> None:
         was = self._connected.is_set()
         self._connected.clear()
+        self._subscribed.clear()
         if was and self.when_disconnected is not None:
             self.when_disconnected()
 

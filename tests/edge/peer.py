@@ -32,7 +32,10 @@ class CentralPeer:
 
     def start(self) -> CentralPeer:
         self.link.start()
-        assert self.link.wait_for_connection(10), "central peer could not connect"
+        # Connected *and* subscribed (SUBACK): the broker keeps our subscriptions in our persistent session
+        # only once it has confirmed them; an event published before that has nobody to go to and is
+        # dropped by the broker (it then arrives only with the gate's next periodic replay, out of order).
+        assert self.link.wait_for_subscriptions(10), "central peer could not connect and subscribe"
         return self
 
     def close(self) -> None:
@@ -81,6 +84,12 @@ class CentralPeer:
     def ordered_ids(self) -> list[str]:
         with self._lock:
             return [e.event_id for e in self.received]
+
+    def first_arrivals(self) -> list[str]:
+        """Event ids in the order each first arrived: what central keeps, since it stores by event id
+        and a repeat (a duplicate in transport) changes nothing."""
+        with self._lock:
+            return list(dict.fromkeys(e.event_id for e in self.received))
 
     def wait_for(self, ids: set[str], timeout: float = 15.0) -> bool:
         return wait_until(lambda: ids <= self.event_ids(), timeout)

@@ -76,12 +76,15 @@ def test_events_stay_stored_while_central_does_not_ack(
         peer.close()
 
 
-# Known to fail now and then on a loaded machine (the order check, never the delivery): rerun, and kept on
-# the open list of issue 6 until the cause (the peer's reconnect racing the gate's replay) is pinned down.
-@pytest.mark.flaky(reruns=2)
 def test_events_written_while_the_broker_is_stopped_are_replayed_in_order(
     mosquitto: MosquittoBroker, gate: tuple[EventPublisher, MqttLink]
 ) -> None:
+    # Issue 6, "replays after reconnect in order": per device, central sees the events in the order they
+    # were written to the outbox; a replay pass may repeat events (duplicates only in transport), which
+    # central ignores by event id. So the order that counts is that of first arrivals.
+    # (This test was flaky while CentralPeer.start() returned before the broker had confirmed the peer's
+    # subscriptions: the broker saved the peer's session without them, and after the restart dropped
+    # the first replayed events, which then came only with the next periodic pass, behind the rest.)
     publisher, link = gate
     peer = CentralPeer(mosquitto.url, DEVICE).start()
     try:
@@ -92,10 +95,8 @@ def test_events_written_while_the_broker_is_stopped_are_replayed_in_order(
         mosquitto.start()
         assert peer.wait_for(set(ids), timeout=30)
         assert wait_until(lambda: publisher.outbox.depth() == 0, timeout=30)
-        # Each replay pass publishes in append order; a pass may be cut short by a reconnect and a
-        # later pass repeats it, so the guarantee is an in-order run of all ids within what arrived.
-        received = iter(peer.ordered_ids())
-        assert all(any(r == i for r in received) for i in ids), "replay keeps append order"
+        assert peer.first_arrivals() == ids, "central sees the outbox's append order"
+        assert set(peer.ordered_ids()) == set(ids), "nothing but repeats of these events"
     finally:
         peer.close()
 

@@ -363,6 +363,9 @@ class GateFlow(Machine):
         self.door_shut = {"entry": True, "exit": True}
         self._entry_waits_for_exit = False
         self._crossing_recorded = False
+        # What the running intrusion hold is about ("wrong_way" / "tailgating"), kept for its reminders.
+        self._intrusion = "tailgating"
+        self._intrusion_doors = "close"
 
     # -- guards (named predicates, no I/O) -----------------------------------------------------------
 
@@ -436,6 +439,10 @@ class GateFlow(Machine):
             self.is_lane_occupied = True
         elif event in ("lane_clear", "passenger_exited"):
             self.is_lane_occupied = False
+        elif event == "wrong_way" and self.is_wrong_way():
+            # Someone came into the lane from the exit side: the lane holds a person the flow did not
+            # admit, so it must not take the next passenger (or reset) as if it were empty.
+            self.is_lane_occupied = True
         elif event in ("entry_opened", "entry_closed", "exit_opened", "exit_closed"):
             door, position = event.split("_")
             self.door_positions[door] = position
@@ -455,6 +462,10 @@ class GateFlow(Machine):
             self.stop_reasons.discard("device_lost")
             self.send("service_resumed")
         elif event == "outbox_full":
+            if "outbox_full" in self.stop_reasons:
+                # Said again (an event refused at the hard limit, a restart): one alarm while it lasts.
+                # Raising another would be one more event the full outbox refuses, saying it again.
+                return
             self.stop_reasons.add("outbox_full")
             self._alarm("outbox_full", "high", "the outbox is full; central has not acknowledged events", "")
             self._suspend_when_idle()
@@ -490,8 +501,13 @@ class GateFlow(Machine):
         entrance is open for that): no wrong-way alarm."""
         return self.door_shut["exit"] and (self.state in self._way_back or not self.door_shut["entry"])
 
+    def is_wrong_way(self) -> bool:
+        """A backward movement that is a wrong-way entry (not fire mode, not the way back out)."""
+        return self.state != "fire_mode" and not self.is_walking_back_out()
+
     def unhandled(self, event: str, data: Mapping[str, Any]) -> None:
-        if event == "wrong_way" and self.state != "fire_mode" and not self.is_walking_back_out():
+        # Every beam a wrong-way walker crosses reports a backward step: one alarm while it is up.
+        if event == "wrong_way" and self.is_wrong_way() and "wrong_way" not in self.active_alarms:
             self._alarm("wrong_way", "normal", "someone is entering the lane from the exit side", "")
 
     # -- entry actions (devices act here) ------------------------------------------------------------
@@ -650,9 +666,19 @@ class GateFlow(Machine):
 
     def on_enter_intrusion_hold(self) -> None:
         self.ports.biometrics.cancel()
-        self._drive("entry", "close")
-        self._drive("exit", "close")
-        kind = "wrong_way" if self.last_event == "wrong_way" else "tailgating"
+        if self.last_event != TIMED_OUT:  # a reminder (the hold timed out) keeps what the hold is about
+            self._intrusion = "wrong_way" if self.last_event == "wrong_way" else "tailgating"
+            # From the idle lane (both doors shut, nobody admitted) someone came in from the exit side
+            # (wrong way) or over a leaf: both doors lock, so that person passes neither way and nobody
+            # follows until a supervisor clears the alarm; the way out is then the entrance, to a manual
+            # counter, as after SOP-003-A08 step 7. Locked in only with the alarm raised (f).
+            self._intrusion_doors = "lock" if self.previous_state == "awaiting_document" else "close"
+        # Driven again at every reminder: a leaf that an obstruction reopened closes again.
+        self._drive("entry", self._intrusion_doors)
+        self._drive("exit", self._intrusion_doors)
+        if self._intrusion_doors == "lock":
+            self.entry_locked = True
+        kind = self._intrusion
         self.ports.display.show("wrong_way" if kind == "wrong_way" else "one_person_only")
         self._alarm(
             kind, "high", "second person or wrong-way entry; check the lane and clear", "intrusion_hold"

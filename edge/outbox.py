@@ -6,6 +6,9 @@ it is deleted only when central's stored-events ack names its id. Replay after a
 rows in append order. When the outbox holds ``max_events`` rows it refuses new ones with
 ``OutboxFullError``; it fires ``when_full`` once at ``max_events - reserve``, so the gate goes out of
 service instead of dropping events; ``when_drained`` fires once depth falls back under the resume mark.
+Both fire after the write that crossed the mark, outside the outbox's lock, in the order the marks were
+crossed; ``append(..., announce=False)`` leaves them for the caller's ``announce()`` (the publisher hands
+the event on first, so the event that filled the outbox goes out before the alarm its callback raises).
 
 Issue 12: payloads (face crops of alarms, kiosk applications with photos, fingerprints and document scans)
 are sealed at rest with AES-GCM (``edge.sealed``; the key from ``sealer``, else ``<outbox>.key`` made on
@@ -82,6 +85,9 @@ class Outbox:
         self._lock = threading.RLock()
         self.when_full: Callable[[], None] | None = None
         self.when_drained: Callable[[], None] | None = None
+        # Mark crossings (when_full / when_drained) not yet announced, oldest first.
+        self._signals: list[Callable[[], None] | None] = []
+        self._announcing = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.sealer = sealer or Sealer.load(default=self.path.with_name(self.path.name + ".key"))
@@ -101,12 +107,41 @@ class Outbox:
 
     # -- writing -------------------------------------------------------------------------------------
 
-    def append(self, topic: str, payload: bytes, *, event_id: str) -> OutboxEntry:
+    def append(self, topic: str, payload: bytes, *, event_id: str, announce: bool = True) -> OutboxEntry:
         """Store one event durably and return it; raises ``OutboxFullError`` at the size limit.
 
         Appending an ``event_id`` that is already stored returns the stored row unchanged, so a
-        retried write cannot create a second copy.
+        retried write cannot create a second copy. A ``when_full`` this append causes runs after the
+        write, outside the lock; with ``announce=False`` only at the caller's ``announce()``.
         """
+        try:
+            return self._append(topic, payload, event_id)
+        finally:
+            if announce:
+                self.announce()
+
+    def announce(self) -> None:
+        """Run the ``when_full`` / ``when_drained`` callbacks of the mark crossings not yet announced, in
+        the order they happened, with no lock held (a callback may append: the gate raises an alarm)."""
+        with self._lock:
+            if self._announcing:
+                return  # another call (this thread's, further up, or another's) runs them, in order
+            self._announcing = True
+        while True:
+            with self._lock:
+                if not self._signals:
+                    self._announcing = False  # under the lock that queues them: none is left behind
+                    return
+                callback = self._signals.pop(0)
+            try:
+                if callback is not None:
+                    callback()
+            except BaseException:
+                with self._lock:
+                    self._announcing = False
+                raise
+
+    def _append(self, topic: str, payload: bytes, event_id: str) -> OutboxEntry:
         with self._lock:
             existing = self._get(event_id)
             if existing is not None:
@@ -136,6 +171,12 @@ class Outbox:
         ids = list(event_ids)
         if not ids:
             return 0
+        try:
+            return self._acknowledge(ids)
+        finally:
+            self.announce()
+
+    def _acknowledge(self, ids: list[str]) -> int:
         with self._lock:
             removed = 0
             self._db.execute("BEGIN IMMEDIATE")
@@ -221,6 +262,5 @@ class Outbox:
         if full == self._full:
             return
         self._full = full
-        callback = self.when_full if full else self.when_drained
-        if callback is not None:
-            callback()
+        # Announced once the write is done and the lock released (``announce``), never from in here.
+        self._signals.append(self.when_full if full else self.when_drained)

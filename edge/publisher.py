@@ -82,23 +82,33 @@ class EventPublisher:
         Raises ``OutboxFullError`` when the outbox is at its limit: the caller takes the gate out of
         service rather than drop the event.
         """
-        with self._emit_lock:
-            # Appended and handed on under one lock: two threads emitting at once are published in
-            # their append (seq) order.
-            entry = self.outbox.append(topic, payload, event_id=event_id)
-            if self.after_store is not None:
-                self.after_store(entry)
-            with self._lock:
-                if self._replaying:
-                    return entry  # the running replay reaches it (its last batch is read under _lock)
-                if self._behind or not self.link.is_connected:
-                    self._behind = True
-                    return entry
-                if self.link.publish(entry.topic, entry.payload):
-                    self._cursor = max(self._cursor, entry.seq)
-                else:
-                    self._behind = True
+        try:
+            with self._emit_lock:
+                # Appended and handed on under one lock: two threads emitting at once are published in
+                # their append (seq) order.
+                entry = self.outbox.append(topic, payload, event_id=event_id, announce=False)
+                if self.after_store is not None:
+                    self.after_store(entry)
+                self._hand_on(entry)
+        finally:
+            # The outbox's when_full (the gate then raises an alarm and goes out of service) runs only
+            # now: after this event was handed on and with no lock held, so the alarm cannot overtake
+            # the event that filled the outbox, and a callback into the flow cannot deadlock with a
+            # flow thread emitting at the same time.
+            self.outbox.announce()
         return entry
+
+    def _hand_on(self, entry: OutboxEntry) -> None:
+        with self._lock:
+            if self._replaying:
+                return  # the running replay reaches it (its last batch is read under _lock)
+            if self._behind or not self.link.is_connected:
+                self._behind = True
+                return
+            if self.link.publish(entry.topic, entry.payload):
+                self._cursor = max(self._cursor, entry.seq)
+            else:
+                self._behind = True
 
     def replay(self) -> None:
         """Publish every stored event again, in order, on a worker thread (call on every connect)."""

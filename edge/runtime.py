@@ -497,6 +497,11 @@ class GateRuntime:
         elif lane.inside and not lane.in_entry_zone and state == "admitting":
             # SOP-003-A08 step 4: the entrance closes once the passenger is inside, clear of the leaf.
             self.send("passenger_entered")
+        elif lane.at_exit and state == "awaiting_document":
+            # Nobody was admitted, yet the exit side of the lane is broken: someone coming the wrong way.
+            # Said here from the pattern, not only from the beams' direction, which a body breaking two
+            # beams between two reads does not show.
+            self.send("wrong_way")
         elif lane.inside and state == "awaiting_document":
             self.send("passenger_entered")  # someone in the lane without a document: the flow alarms
 

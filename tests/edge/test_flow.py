@@ -563,3 +563,55 @@ def test_coming_in_through_the_open_exit_is_still_wrong_way() -> None:
     lane.send("wrong_way")
     assert lane.state == "intrusion_hold"
     assert "wrong_way" in lane.recorder.alarms()
+
+
+def _a_whole_passage(lane: Lane) -> None:
+    lane.scan()
+    lane.walk_in()
+    lane.advance(3.0)
+    assert lane.state == "exiting"
+    lane.walk_out()
+    assert lane.state == "awaiting_document"
+
+
+def test_wrong_way_into_the_idle_lane_locks_both_doors_and_alarms_once() -> None:
+    # Issue 6: someone breaks the exit-side beam from outside while the lane waits for a passport. After a
+    # passage the exit is shut but not latched; the hold latches both leaves, so whoever came in passes
+    # neither way and nobody follows, and no passport opens the entrance meanwhile.
+    lane = Lane()
+    _a_whole_passage(lane)
+    assert not lane.exit.locked
+    before = len(lane.recorder.alarms())
+    for _ in range(4):  # every beam the walker crosses reports a backward step
+        lane.send("wrong_way")
+    assert lane.state == "intrusion_hold"
+    assert lane.recorder.alarms()[before:] == ["wrong_way"], "one alarm, not one per beam"
+    assert lane.entry.locked and lane.exit.locked
+    assert lane.display.current == "wrong_way"
+    assert lane.flow.is_lane_occupied, "the lane holds someone the flow did not admit"
+    lane.scan()
+    lane.advance(2.0)
+    assert lane.state == "intrusion_hold" and not lane.entry.is_open and not lane.exit.is_open
+    # The reminder repeats the wrong-way alarm (not a tailgating one) and the doors stay latched.
+    lane.advance(60.0)
+    assert lane.recorder.alarms()[before:] == ["wrong_way", "wrong_way"]
+    assert lane.entry.locked and lane.exit.locked
+    # The supervisor clears it: the intruder is let out by the entrance, to a manual counter, the exit
+    # staying shut (never both open).
+    assert lane.flow.command("clear_alarm")
+    assert lane.state == "releasing_to_counter"
+    assert "wrong_way" not in lane.flow.active_alarms
+    lane.advance(1.0)
+    assert lane.entry.position == "open" and lane.exit.position == "closed" and lane.exit.locked
+    lane.step_back_out()
+    assert lane.state == "awaiting_document"
+    assert not lane.entry.is_open and not lane.exit.is_open
+
+
+def test_a_wrong_way_walker_who_left_again_is_cleared_to_an_empty_lane() -> None:
+    lane = Lane()
+    lane.send("wrong_way")
+    lane.send("lane_clear")  # went back out the way they came
+    assert lane.flow.command("clear_alarm")
+    assert lane.state == "awaiting_document" and lane.flow.active_alarms == {}
+    assert lane.entry.locked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,32 @@ def test_rows_written_before_sealing_are_still_read(tmp_path: Path) -> None:
     db.close()
     with Outbox(path) as box:
         assert [e.payload for e in box.pending()] == [b"\x83plain"]
+
+
+def test_when_full_runs_after_the_write_with_the_outbox_lock_released(tmp_path: Path) -> None:
+    # The gate's when_full goes into the flow, whose thread may be writing to this outbox at that
+    # moment: called with the outbox lock held, the two threads would wait for each other for ever.
+    seen: list[int] = []
+    with Outbox(tmp_path / "o.db", max_events=3) as box:
+
+        def another_thread_reads() -> None:
+            reader = threading.Thread(target=lambda: seen.append(box.depth()))
+            reader.start()
+            reader.join(2.0)
+            assert not reader.is_alive(), "when_full ran under the outbox lock"
+
+        box.when_full = another_thread_reads
+        for i in range(3):
+            box.append("t", b"", event_id=str(i))
+        assert seen == [3], "the callback sees the event that filled the outbox stored"
+
+
+def test_a_caller_can_hold_the_full_signal_until_it_has_handed_the_event_on(tmp_path: Path) -> None:
+    calls: list[str] = []
+    with Outbox(tmp_path / "o.db", max_events=1) as box:
+        box.when_full = lambda: calls.append("full")
+        box.append("t", b"", event_id="a", announce=False)
+        assert box.is_full and calls == []
+        box.announce()
+        box.announce()
+        assert calls == ["full"]

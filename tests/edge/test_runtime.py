@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -205,5 +206,135 @@ def test_a_gate_that_starts_with_a_full_outbox_is_out_of_service_with_an_alarm(t
         assert gate.flow.state == "out_of_service"
         assert {"outbox_full", "out_of_service"} <= set(gate.flow.active_alarms)
         assert gate.runtime.board.doors["entry"].is_closed
+    finally:
+        gate.close()
+
+
+def test_a_wrong_way_walker_into_the_idle_lane_is_held_with_both_doors_latched(rig: Rig) -> None:
+    # Issue 6: the exit-side beam broken from outside while the lane waits for a passport.
+    walker = rig.far.lane.walk_in_wrong_way()
+    for _ in range(200):
+        rig.clock.advance(0.02)
+        if walker.position <= 0.9:  # well inside the lane, and stays there
+            walker.stopped = True
+            break
+    assert rig.flow.state == "intrusion_hold"
+    doors = rig.runtime.board.doors
+    assert doors["entry"].is_locked and doors["exit"].is_locked
+    raised = [a for a in rig.messages(wire.Alarm) if not a.cleared]
+    assert [a.kind for a in raised] == [wire.AlarmKind.WRONG_WAY], "one alarm for the whole walk"
+    rig.far.mrz.present(passport())  # a passport laid on the reader opens nothing meanwhile
+    rig.advance(1.0)
+    assert rig.flow.state == "intrusion_hold" and doors["entry"].is_closed and doors["exit"].is_closed
+    # Cleared by the supervisor with the walker still inside: out by the entrance, never a reset to an
+    # idle lane that would take the next passport with someone in it.
+    assert rig.flow.command("clear_alarm")
+    rig.advance(1.5)
+    assert rig.flow.state == "releasing_to_counter"
+    assert doors["entry"].is_open and doors["exit"].is_closed
+
+
+def test_a_body_appearing_at_the_exit_side_between_two_reads_is_still_wrong_way(rig: Rig) -> None:
+    # Two beams break between two reads (on a board, two edges whose first callback runs after both):
+    # the beams cannot tell a direction, the pattern can: nobody was admitted, yet the exit side of the
+    # lane is broken. Before, this was taken for a second person ("tailgating").
+    from emulator.devices.walkers import Walker
+
+    lane = rig.far.lane
+    exit_pin = lane._pin(lane.pins[-1])
+    exit_pin._change_state(True)  # the exit beam's edge is not delivered yet
+    lane.add(Walker(position=1.5, speed=0.0, length=0.4))  # covers the last two beams: one edge, two changes
+    beams = rig.runtime.board.beams
+    assert beams is not None and beams.broken[-2:] == (True, True) and beams.direction is None
+    assert rig.flow.state == "intrusion_hold"
+    assert [a.kind for a in rig.messages(wire.Alarm) if not a.cleared] == [wire.AlarmKind.WRONG_WAY]
+    doors = rig.runtime.board.doors
+    assert doors["entry"].is_locked and doors["exit"].is_locked
+
+
+class _RecordingLink:
+    """Always connected; keeps what the gate hands on, in order (event topic and status topic alike)."""
+
+    is_connected = True
+    when_connected = None
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
+        self.sent.append((topic, payload))
+        return True
+
+    def subscribe(self, topic: str, handler: object, *, qos: int = 1) -> None:
+        return None
+
+    def start(self) -> _RecordingLink:
+        return self
+
+    def close(self) -> None:
+        return None
+
+
+def _prefill(path: Path, count: int) -> None:
+    from core.clock import ManualClock
+    from edge.outbox import Outbox
+
+    clock = ManualClock()
+    with Outbox(path, max_events=100) as outbox:
+        for _ in range(count):
+            outbox.append(
+                "imigrasi/v1/cgk/gate/gate-01/event", b"{}", event_id=wire.new_event_id(clock.now())
+            )
+
+
+def _decodable(outbox: Any) -> list[wire.Message]:
+    return [wire.decode(e.payload) for e in outbox.pending() if e.payload != b"{}"]
+
+
+def test_the_event_that_fills_the_outbox_goes_out_before_the_full_alarm_and_the_status(
+    tmp_path: Path,
+) -> None:
+    # Issue 6: at the full mark the gate alarms and goes out of service. The outbox's when_full used to
+    # run inside the write of the event that reached the mark, before that event was handed on: when
+    # the write came from outside the flow (here a watch-list alarm) the full alarm and the out-of-service
+    # status went out first and the event that filled the outbox after them. Now: that event, then the
+    # outbox_full alarm, then the status saying out of service because of it.
+    link = _RecordingLink()
+    gate = Rig(tmp_path, watchlist=[], link=link, outbox={"max_events": 100})
+    try:
+        outbox = gate.runtime.outbox
+        while outbox.depth() < 49:  # one under the full mark (100 - the runtime's reserve of 50)
+            outbox.append(
+                "imigrasi/v1/cgk/gate/gate-01/event", b"{}", event_id=wire.new_event_id(gate.clock.now())
+            )
+        assert not outbox.is_full
+        gate.runtime.publisher.replay_now()  # what the link's connect would do: the stored 49 go out
+        link.sent.clear()
+        gate.runtime.raise_alarm("watchlist_stale", "the watch list is older than allowed")
+        assert gate.runtime.outbox.is_full and gate.flow.state == "out_of_service"
+        said: list[str] = []
+        for _topic, payload in link.sent:
+            message = wire.decode(payload)
+            if isinstance(message, wire.Alarm):
+                said.append(message.kind.value)
+            elif isinstance(message, wire.DeviceStatus) and not message.in_service:
+                said.append(f"status:{message.reason}")
+        first_status = said.index("status:outbox_full")
+        assert said[: first_status + 1] == ["watchlist_stale", "outbox_full", "status:outbox_full"]
+        stored = [m.kind.value for m in _decodable(gate.runtime.outbox) if isinstance(m, wire.Alarm)]
+        assert stored == ["watchlist_stale", "outbox_full"], "one full alarm, after the event that filled it"
+    finally:
+        gate.close()
+
+
+def test_a_gate_at_the_hard_limit_alarms_once_and_does_not_spin(tmp_path: Path) -> None:
+    # At the hard limit the outbox refuses even the full alarm; the refusal says "full" again. The flow
+    # used to answer that with another alarm, refused again, forever (the flow thread never returned).
+    _prefill(tmp_path / "outbox.db", 100)
+    gate = Rig(tmp_path, watchlist=[], outbox={"max_events": 100})
+    try:
+        assert gate.flow.state == "out_of_service"
+        assert "outbox_full" in gate.flow.active_alarms
+        assert gate.runtime.outbox.depth() == 100, "nothing dropped, nothing more stored"
     finally:
         gate.close()

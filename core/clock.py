@@ -2,6 +2,11 @@
 
 ``SystemClock`` is the real one. ``ManualClock`` only moves when a test (or the emulator) advances it;
 timers scheduled on it fire in order during ``advance()``, so flow tests never sleep.
+
+Clocks read UTC. The *day* that matters at a checkpoint (a passport's expiry, a stay permit's last day, an
+overstay's count, a queue's numbering) is the local day of the office: ``local_date(clock, zone)``, with
+the zone from the device's config (``SITE_ZONE``, WIB, unless set: WITA and WIT offices set theirs).
+Between 17:00 and 24:00 UTC the UTC date is the day before Jakarta's.
 """
 
 from __future__ import annotations
@@ -12,8 +17,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SITE_ZONE = "Asia/Jakarta"  # WIB (UTC+7); Asia/Makassar is WITA (UTC+8), Asia/Jayapura WIT (UTC+9)
 
 
 class Timer(Protocol):
@@ -34,6 +43,20 @@ class Clock(Protocol):
     def call_later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback`` once after ``delay`` seconds; the returned timer can be cancelled."""
         ...
+
+
+@lru_cache(maxsize=16)
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``; ``ValueError`` naming it when this machine does not know it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as {SITE_ZONE!r}") from exc
+
+
+def local_date(clock: Clock, zone_name: str = SITE_ZONE) -> date:
+    """Today in the office's time zone (not the UTC date)."""
+    return clock.now().astimezone(zone(zone_name)).date()
 
 
 class SystemClock:

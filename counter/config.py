@@ -7,6 +7,7 @@ site = "cgk"
 listen = "127.0.0.1:8090"
 data_dir = "/var/lib/imigrasi/counter"   # outbox.db and pending-cases.jsonl
 tariffs = "tariffs.toml"                 # same table as central's (overstay_per_day)
+timezone = "Asia/Jakarta"                # the office's day for expiry and overstay (default WIB)
 
 [board]
 config = "hal/boards/emulated-kiosk.toml"   # passport reader, camera, fingerprint module
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.clock import SITE_ZONE, zone
 from counter.errors import CounterConfigError
 
 
@@ -48,6 +50,7 @@ class StationConfig:
     central_token_file: Path | None
     snapshot: Path | None
     public_key: Path | None
+    timezone: str = SITE_ZONE  # the office's: expiry, permit validity and overstay days
 
 
 def load_config(path: Path) -> StationConfig:
@@ -76,6 +79,11 @@ def load_config(path: Path) -> StationConfig:
     tariffs = file(station.get("tariffs"))
     if tariffs is None:
         raise CounterConfigError(f"{path}: station.tariffs is missing; point it at the office's tariff table")
+    timezone = str(station.get("timezone", SITE_ZONE))
+    try:
+        zone(timezone)
+    except ValueError as exc:
+        raise CounterConfigError(f"{path}: station.timezone: {exc}") from exc
     return StationConfig(
         device_id=str(station["device_id"]),
         site=str(station["site"]),
@@ -89,4 +97,5 @@ def load_config(path: Path) -> StationConfig:
         central_token_file=file(table("central").get("token_file")),
         snapshot=file(table("watchlist").get("snapshot")),
         public_key=file(table("watchlist").get("public_key")),
+        timezone=timezone,
     )

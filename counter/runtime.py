@@ -169,6 +169,7 @@ def build(config: StationConfig, *, clock: Clock, face_pipeline: Any = None) -> 
         face_pipeline=face_pipeline,
         face_reference=face_reference,
         watchlist=watchlist,
+        timezone=config.timezone,
     )
     return CounterRuntime(
         config, station, create_app(station), link, publisher, outbox, board=board, watchlist=watchlist

@@ -18,7 +18,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from core.clock import Clock
+from core.clock import SITE_ZONE, Clock, local_date
 from core.watchlist import Verdict, WatchlistIndex
 from core.wire import codec
 from core.wire.ids import new_event_id
@@ -164,6 +164,7 @@ class CounterStation:
         face_pipeline: Any = None,
         face_reference: FaceReference | None = None,
         watchlist: Any = None,
+        timezone: str = SITE_ZONE,
     ) -> None:
         """``face_pipeline``: a ``models.FacePipeline`` (quality, best frame, verification); without one
         the camera frame is only taken. ``face_reference(passport)`` gives the enrolled
@@ -180,7 +181,8 @@ class CounterStation:
         self.pending = pending
         self.tariffs = tariffs
         self.devices = devices or Devices()
-        self.today = today or (lambda: clock.now().date())
+        # The office's local day: central counts an overstay in the same zone (Workflows.timezone).
+        self.today = today or (lambda: local_date(clock, timezone))
         self.face_pipeline = face_pipeline
         self.face_reference = face_reference
         self.watchlist = watchlist

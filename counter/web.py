@@ -5,7 +5,6 @@ Bahasa Indonesia by default, English with ``?lang=en`` (kept in a cookie).
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +61,7 @@ def create_app(station: CounterStation) -> FastAPI:
         answer = TEMPLATES.TemplateResponse(
             request,
             "counter.html",
-            {"lang": language, "station": station, "permits": PERMIT_LABELS, "today": date.today()},
+            {"lang": language, "station": station, "permits": PERMIT_LABELS, "today": station.today()},
         )
         answer.set_cookie("lang", language, samesite="strict", httponly=True)
         return answer

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.clock import SITE_ZONE, zone
 from core.wire.topics import NAME_PATTERN
 from edge.errors import ConfigError
 from edge.flow import DEFAULT_TIMINGS, Direction, FlowPolicy, MiripPolicy
@@ -142,8 +143,17 @@ def parse_config(raw: dict[str, Any], *, base: Path | None = None) -> GateConfig
         if not 1 <= value <= 10:
             raise ConfigError(f"policy.{step} must be between 1 and 10, got {value}")
         attempts[step] = value
+    timezone = _get(pol, "timezone", str, SITE_ZONE, section="policy")
+    try:
+        zone(timezone)
+    except ValueError as exc:
+        raise ConfigError(f"policy.timezone: {exc}") from exc
     policy = FlowPolicy(
-        direction=Direction(direction), extra_issuers=frozenset(extra), mirip=MiripPolicy(mirip), **attempts
+        direction=Direction(direction),
+        extra_issuers=frozenset(extra),
+        mirip=MiripPolicy(mirip),
+        timezone=timezone,
+        **attempts,
     )
 
     tim = _section(raw, "timings")

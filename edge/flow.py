@@ -22,7 +22,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
-from core.clock import Clock
+from core.clock import SITE_ZONE, Clock, local_date
 from core.documents import MrzResult
 from core.documents.rules import is_dpri, is_expired
 from core.wire import new_event_id
@@ -80,6 +80,8 @@ class FlowPolicy:
     mirip: MiripPolicy = MiripPolicy.HOLD
     fingerprint_attempts: int = 2
     face_attempts: int = 2
+    # The office's time zone: a passport is expired from the local day after its expiry date on.
+    timezone: str = SITE_ZONE
 
 
 DEFAULT_TIMINGS: dict[str, float] = {
@@ -370,10 +372,7 @@ class GateFlow(Machine):
     # -- guards (named predicates, no I/O) -----------------------------------------------------------
 
     def document_refused(self) -> bool:
-        return (
-            self.check is None
-            or rejection_reason(self.check, self.policy, self.clock.now().date()) is not None
-        )
+        return self.check is None or rejection_reason(self.check, self.policy, self.today()) is not None
 
     def possible_match_redirected(self) -> bool:
         return self.screening_verdict() is Verdict.POSSIBLE and self.policy.mirip is MiripPolicy.REDIRECT
@@ -501,6 +500,10 @@ class GateFlow(Machine):
         entrance is open for that): no wrong-way alarm."""
         return self.door_shut["exit"] and (self.state in self._way_back or not self.door_shut["entry"])
 
+    def today(self) -> date:
+        """The office's local day (``policy.timezone``), for the document's expiry."""
+        return local_date(self.clock, self.policy.timezone)
+
     def is_wrong_way(self) -> bool:
         """A backward movement that is a wrong-way entry (not fire mode, not the way back out)."""
         return self.state != "fire_mode" and not self.is_walking_back_out()
@@ -536,7 +539,7 @@ class GateFlow(Machine):
 
     def on_enter_document_rejected(self) -> None:
         assert self.check is not None
-        reason = rejection_reason(self.check, self.policy, self.clock.now().date())
+        reason = rejection_reason(self.check, self.policy, self.today())
         if reason is None:
             # A possible watch-list match under the redirect policy: the passenger is sent to a
             # counter without being told why (SOP-003-A03 step 4 is for the officer to confirm).

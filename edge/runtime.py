@@ -335,6 +335,7 @@ class GateRuntime:
                 clock,
                 max_age_s=config.watchlist_max_age_s,
                 fetcher=fetcher,
+                timezone=config.policy.timezone,
             )
         if self.watchlist is not None:
             self.watchlist.when_alarm = self.raise_alarm

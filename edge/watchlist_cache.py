@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from core import wire
-from core.clock import Clock
+from core.clock import SITE_ZONE, Clock, local_date
 from core.documents import MrzResult
 from core.watchlist import (
     PartialDate,
@@ -106,8 +106,10 @@ class WatchlistCache:
         fetcher: Fetcher | None = None,
         when_alarm: AlarmHook | None = None,
         when_alarm_cleared: Callable[[str], None] | None = None,
+        timezone: str = SITE_ZONE,
     ) -> None:
         self.directory = Path(directory)
+        self.timezone = timezone  # entries' validity dates are the office's local days
         self.public_key = public_key
         self.clock = clock
         self.max_age_s = max_age_s
@@ -247,7 +249,7 @@ class WatchlistCache:
             mrz.sex,
             mrz.document_number,
         )
-        hits = index.match(query, today=self.clock.now().date())
+        hits = index.match(query, today=local_date(self.clock, self.timezone))
         if not hits:
             return Screening()
         best = max(hits, key=lambda h: (h.verdict is ListVerdict.IDENTIK, h.score))

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.clock import SITE_ZONE, zone
 from kiosk.catalogue import DEFAULT_PATH
 from kiosk.errors import KioskConfigError
 
@@ -40,6 +41,7 @@ class KioskConfig:
     mqtt_key_file: Path | None = None
     data_key_file: Path | None = None
     data_key_env: str | None = None
+    timezone: str = SITE_ZONE  # the office's: ticket numbering days, expiry checks, receipt times
 
     @classmethod
     def load(cls, path: Path | str) -> KioskConfig:
@@ -76,6 +78,11 @@ class KioskConfig:
                 raise KioskConfigError(
                     f"{path}: [central] mqtt_password_file {password_file}: cannot read it ({exc})"
                 ) from exc
+        timezone = k.get("timezone", SITE_ZONE)
+        try:
+            zone(str(timezone))
+        except ValueError as exc:
+            raise KioskConfigError(f"{path}: [kiosk] timezone: {exc}") from exc
         try:
             return cls(
                 site=k["site"],
@@ -97,6 +104,7 @@ class KioskConfig:
                 mqtt_key_file=files.get("mqtt_key_file"),
                 data_key_file=(base / k["data_key_file"]).resolve() if "data_key_file" in k else None,
                 data_key_env=k.get("data_key_env"),
+                timezone=str(timezone),
             )
         except KeyError as exc:
             raise KioskConfigError(f"{path}: missing key {exc}; see kiosk/examples/kiosk.toml") from exc

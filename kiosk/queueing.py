@@ -10,7 +10,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.clock import Clock
+from core.clock import SITE_ZONE, Clock, local_date
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,17 @@ class Ticket:
 
 
 class QueueMachine:
-    def __init__(self, clock: Clock, prefixes: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, clock: Clock, prefixes: dict[str, str] | None = None, *, timezone: str = SITE_ZONE
+    ) -> None:
         self.clock = clock
+        self.timezone = timezone  # numbers restart at the office's midnight, not UTC's (07:00 WIB)
         self.prefixes = dict(prefixes or {})
         self._lock = threading.Lock()
         self._waiting: list[Ticket] = []
         self._called: list[Ticket] = []
         self._counts: dict[str, int] = {}
-        self._day = clock.now().date()
+        self._day = local_date(clock, timezone)
 
     def prefix_for(self, service_code: str) -> str:
         if service_code not in self.prefixes:
@@ -41,8 +44,9 @@ class QueueMachine:
         """A new ticket for ``service_code``; numbers restart every day."""
         now = self.clock.now()
         with self._lock:
-            if now.date() != self._day:
-                self._day, self._counts = now.date(), {}
+            day = local_date(self.clock, self.timezone)
+            if day != self._day:
+                self._day, self._counts = day, {}
             prefix = self.prefix_for(service_code)
             self._counts[prefix] = self._counts.get(prefix, 0) + 1
             ticket = Ticket(f"{prefix}{self._counts[prefix]:03d}", service_code, now)

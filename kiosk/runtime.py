@@ -92,5 +92,6 @@ def build(config: KioskConfig, *, face_pipeline: object = None) -> Kiosk:
         device_id=config.device_id,
         idle_timeout_s=config.idle_timeout_s,
         face_pipeline=face_pipeline,
+        timezone=config.timezone,
     )
     return Kiosk(config, board, link, submitter, station, create_app(station))

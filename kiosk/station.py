@@ -9,12 +9,12 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import cv2
 
-from core.clock import Clock
+from core.clock import SITE_ZONE, Clock, local_date, zone
 from core.documents import MrzResult
 from hal.board import Board
 from hal.codecs.escpos import Receipt
@@ -55,12 +55,14 @@ class Station:
         device_id: str,
         idle_timeout_s: float = 90.0,
         face_pipeline: Any = None,
+        timezone: str = SITE_ZONE,
     ) -> None:
         self.board, self.catalogue, self.submitter, self.clock = board, catalogue, submitter, clock
+        self.timezone = timezone  # the office's: its day and the times printed on receipts
         self.device_id = device_id
         self.idle_timeout_s = idle_timeout_s
         self.queue = QueueMachine(
-            clock, {s.code: chr(ord("A") + i) for i, s in enumerate(catalogue.services)}
+            clock, {s.code: chr(ord("A") + i) for i, s in enumerate(catalogue.services)}, timezone=timezone
         )
         self.session = Session(last_seen=clock.monotonic())
         self._face = face_pipeline
@@ -106,7 +108,7 @@ class Station:
                 .size(1, 1)
                 .line(service.title_id)
                 .line(service.title_en)
-                .line(ticket.issued_at.strftime("%Y-%m-%d %H:%M UTC"))
+                .line(self.local_time(ticket.issued_at))
                 .feed(2)
                 .cut()
             )
@@ -130,7 +132,7 @@ class Station:
                 s.scan_failures += 1
                 s.scan_check = PassportCheck(False, "mrz_damaged")
                 return
-            check = check_passport(reading.result, self.clock.now().date())
+            check = check_passport(reading.result, self.today())
             s.scan_check = check
             if check.ok:
                 s.scan, s.awaiting_scan = reading.result, False
@@ -190,7 +192,7 @@ class Station:
 
     def new_application_id(self) -> str:
         self._counter += 1
-        today = self.clock.now().strftime("%Y%m%d")
+        today = self.today().strftime("%Y%m%d")
         return f"K-{self.device_id}-{today}-{uuid.uuid4().hex[:6]}".upper()
 
     def submit(self) -> tuple[Application, Submitted]:
@@ -242,7 +244,7 @@ class Station:
                 if result.queued
                 else "Diterima pusat / Received by central"
             )
-            .line(self.clock.now().strftime("%Y-%m-%d %H:%M UTC"))
+            .line(self.local_time(self.clock.now()))
             .qr(number)
             .feed(2)
             .cut()
@@ -250,4 +252,9 @@ class Station:
         self.board.printer.print_receipt(receipt)
 
     def today(self) -> date:
-        return self.clock.now().date()
+        """The office's local day (a passport's expiry, the receipt numbers)."""
+        return local_date(self.clock, self.timezone)
+
+    def local_time(self, at: datetime) -> str:
+        """``at`` as the office's wall time for a receipt, e.g. ``2026-12-03 01:04 WIB``."""
+        return at.astimezone(zone(self.timezone)).strftime("%Y-%m-%d %H:%M %Z")

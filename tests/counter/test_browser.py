@@ -26,7 +26,7 @@ from central.store import Store
 from central.workflows.definitions import Catalogue
 from central.workflows.engine import Workflows
 from central.workflows.tariffs import Tariffs as CentralTariffs
-from core.clock import SystemClock
+from core.clock import SystemClock, local_date
 from core.documents import TravelDocument
 from core.watchlist import Snapshot, sign_snapshot
 from counter.config import load_config
@@ -42,7 +42,9 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 BOARD = REPO / "hal" / "boards" / "emulated-kiosk.toml"
-TODAY = date.today()  # the station runs on the system clock, as in an office
+# The station runs on the system clock, as in an office, and counts days in the office's zone (WIB), as
+# central does: between 17:00 and 24:00 UTC that is a day after the UTC date.
+TODAY = local_date(SystemClock())
 RESIDENT = TravelDocument(
     document_code="P",
     issuing_state="AUS",

@@ -7,7 +7,7 @@ The ``hal`` devices are being written in parallel; these stand-ins act like them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from core.clock import ManualClock, Timer
@@ -205,8 +205,10 @@ class Recorder:
 class Lane:
     """The flow wired to simulated devices; ``send`` is what hardware callbacks would call."""
 
-    def __init__(self, policy: FlowPolicy | None = None, *, travel_s: float = TRAVEL_S) -> None:
-        self.clock = ManualClock()
+    def __init__(
+        self, policy: FlowPolicy | None = None, *, travel_s: float = TRAVEL_S, start: datetime | None = None
+    ) -> None:
+        self.clock = ManualClock(start)
         self.entry = SimDoor("entry", self.clock, self, travel_s)
         self.exit = SimDoor("exit", self.clock, self, travel_s)
         self.display = SimDisplay()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -52,6 +52,17 @@ def test_an_expired_passport_is_rejected() -> None:
     lane.scan(check(passport(expiry=date(2020, 1, 1))))
     assert lane.display.current == "document_expired"
     assert lane.entry.position == "closed"
+
+
+def test_expiry_is_judged_on_the_office_s_local_day_not_the_utc_date() -> None:
+    # 18:00 UTC on 31 May is 01:00 WIB on 1 June: a passport valid through 31 May has expired in Jakarta.
+    evening_utc = datetime(2030, 5, 31, 18, 0, tzinfo=UTC)
+    lane = Lane(start=evening_utc)
+    lane.scan(check(passport(expiry=date(2030, 5, 31))))
+    assert lane.display.current == "document_expired"
+    utc_office = Lane(FlowPolicy(timezone="UTC"), start=evening_utc)  # a (hypothetical) office on UTC
+    utc_office.scan(check(passport(expiry=date(2030, 5, 31))))
+    assert utc_office.state != "document_rejected"
 
 
 def test_a_foreign_passport_is_not_eligible_by_default() -> None:

@@ -3,6 +3,14 @@ brute-force scan of the same list, and the signed snapshots a gate loads (plain 
 gate-side figures in a fresh process come from bench/watchlist_prepared.py).
 
     .venv/bin/python bench/bench_watchlist.py [--count 1000000] [--per-kind 200] [--brute 80]
+    .venv/bin/python bench/bench_watchlist.py --build-memory [--count 1000000]
+
+``--build-memory`` measures central's list-build process alone, in this fresh process, with the
+process RSS and its peak (``ru_maxrss``) after each step; nothing else runs (no queries, no brute
+force). By default the entries stream into the index build once and stay compressed there, and
+both snapshots are signed from the index's rows (``pack_entries``, ``sign_prepared_index``,
+``sign_snapshot_rows``); ``--hold-entries`` keeps every entry as an object first and signs from
+them, as the main run does.
 
 Everything is generated here, deterministically (seeded): the list with
 ``core.watchlist.synthetic.synthetic_entries`` and the labelled queries with ``labelled_variants``.
@@ -20,7 +28,7 @@ import os
 import resource
 import statistics
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -29,10 +37,13 @@ from rapidfuzz import fuzz, process
 from core.watchlist import (
     Snapshot,
     WatchlistIndex,
+    content_hash_rows,
     load_prepared_snapshot,
     name_tokens,
+    sign_prepared_index,
     sign_prepared_snapshot,
     sign_snapshot,
+    sign_snapshot_rows,
     verify_snapshot,
 )
 from core.watchlist.evaluate import Evaluation
@@ -46,6 +57,60 @@ def rss_mib() -> float:
         return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def peak_mib() -> float:
+    """The process's peak RSS so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_memory(count: int, hold_entries: bool) -> None:
+    """Central's build steps one after another, RSS and peak RSS after each (see the module doc)."""
+
+    def step(what: str, t0: float) -> None:
+        print(f"| {what} | {time.perf_counter() - t0:.1f} s | {rss_mib():.0f} MiB | {peak_mib():.0f} MiB |")
+
+    print("| step | time | RSS after | peak RSS so far |\n|---|---|---|---|")
+    step("start (imports)", time.perf_counter())
+    key = Ed25519PrivateKey.generate()
+    stamp = datetime.now(UTC)
+    if hold_entries:  # as the main benchmark: every entry as an object, snapshots from them
+        t = time.perf_counter()
+        entries = list(synthetic_entries(count, seed=7, today=TODAY))
+        step(f"{len(entries):,} entries generated (objects, kept)", t)
+        t = time.perf_counter()
+        index = WatchlistIndex.build(entries)
+        gc.collect()
+        step("index built", t)
+        snap = Snapshot(1, tuple(entries), stamp)
+        t = time.perf_counter()
+        prepared = sign_prepared_snapshot(snap, key, index=index)
+        size = len(prepared)
+        del prepared
+        gc.collect()
+        step(f"prepared snapshot signed ({size / 2**20:.0f} MiB, then dropped)", t)
+        t = time.perf_counter()
+        data = sign_snapshot(snap, key)
+        step(f"plain snapshot signed ({len(data) / 2**20:.0f} MiB)", t)
+        return
+    # Streamed, as central builds a list version: the entries pass once into the index, which keeps
+    # them compressed; both snapshots are signed from the index's rows.
+    t = time.perf_counter()
+    index = WatchlistIndex.build(synthetic_entries(count, seed=7, today=TODAY), pack_entries=True)
+    gc.collect()
+    step(f"{len(index):,} entries generated and streamed into the index build (packed)", t)
+    t = time.perf_counter()
+    digest = content_hash_rows(1, len(index), index.entry_rows(by_id=True))
+    step("content hash from the index rows", t)
+    t = time.perf_counter()
+    prepared = sign_prepared_index(index, 1, stamp, digest, key)
+    size = len(prepared)
+    del prepared
+    gc.collect()
+    step(f"prepared snapshot signed ({size / 2**20:.0f} MiB, then dropped)", t)
+    t = time.perf_counter()
+    data = sign_snapshot_rows(1, stamp, len(index), index.entry_rows(), key)
+    step(f"plain snapshot signed from the rows ({len(data) / 2**20:.0f} MiB)", t)
+
+
 def pct(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p))
 
@@ -56,7 +121,14 @@ def main() -> None:
     ap.add_argument("--per-kind", type=int, default=200)
     ap.add_argument("--brute", type=int, default=80)
     ap.add_argument("--skip-snapshot", action="store_true")
+    ap.add_argument("--build-memory", action="store_true", help="only central's build steps, with peak RSS")
+    ap.add_argument(
+        "--hold-entries", action="store_true", help="with --build-memory: keep every entry as an object"
+    )
     args = ap.parse_args()
+    if args.build_memory:
+        build_memory(args.count, args.hold_entries)
+        return
 
     base = rss_mib()
     t0 = time.perf_counter()
@@ -151,6 +223,8 @@ def main() -> None:
     t_load = time.perf_counter() - t
     print(f"\nprepared snapshot (index + entries): {t_prep:.1f} s to sign; verify + map + first answer "
           f"{t_ready:.2f} s")  # fmt: skip
+    print(f"peak RSS of this process (everything above, queries and brute force included): "
+          f"{peak_mib():.0f} MiB")  # fmt: skip
     print(f"plain snapshot: {len(data) / 2**20:.1f} MiB compressed; sign {t_sign:.1f} s; "
           f"verify + decode {t_load:.1f} s + an index build")  # fmt: skip
 

@@ -70,7 +70,11 @@ class IndexCekalChecker:
         version = self.service.current_version()
         with self._lock:
             if version != self._version:
-                self._index = WatchlistIndex.build(self.service.entries(), self.config)
+                # Streamed from the store into packed entries: a large list is never held as objects
+                # (a hit's entry is decoded only when read; the cekal step reads ids and verdicts).
+                self._index = WatchlistIndex.build(
+                    self.service.iter_entries(), self.config, pack_entries=True
+                )
                 self._version = version
             return self._index
 

@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -32,12 +32,11 @@ from core.clock import Clock
 from core.watchlist import (
     Delta,
     RowError,
-    Snapshot,
+    SnapshotWriter,
     WatchlistEntry,
     WatchlistError,
     parse_entries_csv,
     sign_delta,
-    sign_snapshot,
     write_entries_csv,
 )
 from core.wire import ArtifactRef, WatchlistAnnouncement, canonical_bytes, encode, site_topic_for
@@ -241,6 +240,16 @@ class WatchlistService:
             query = query.limit(limit)
         with self.store.engine.connect() as conn:
             return [_entry(d) for d in conn.scalars(query)]
+
+    def iter_entries(self) -> Iterator[WatchlistEntry]:
+        """Every entry, in id order, read from the store a batch at a time (for an index build of
+        the whole list: ``WatchlistIndex.build(service.iter_entries(), pack_entries=True)``)."""
+        entry_id = t.entries.c.entry_id
+        with self.store.engine.connect() as conn:
+            order = entry_id.collate("C") if conn.dialect.name == "postgresql" else entry_id
+            query = sa.select(t.entries.c.data).order_by(order).execution_options(yield_per=2000)
+            for data in conn.scalars(query):
+                yield _entry(data)
 
     def versions(self, limit: int = 50) -> list[dict[str, Any]]:
         cols = [c for c in t.versions.c if c.name != "snapshot"]
@@ -549,20 +558,16 @@ class WatchlistService:
             t.changes.insert(),
             [{"version": version, "entry_id": eid, "before": b, "after": a} for eid, b, a in changed],
         )
-        entries = tuple(
-            sorted((_entry(d) for d in conn.scalars(sa.select(t.entries.c.data))), key=lambda e: e.entry_id)
-        )
-        snapshot = Snapshot(version, entries, now)
-        blob = sign_snapshot(snapshot, self.private_key)
+        blob, digest, count = self._signed_snapshot(conn, version, now)
         conn.execute(
             t.versions.insert().values(
                 version=version,
                 created_at=now,
                 created_by=by,
                 action=action,
-                entries=len(entries),
+                entries=count,
                 changes=len(changed),
-                content_hash=snapshot.content_hash().hex(),
+                content_hash=digest.hex(),
                 snapshot=blob,
                 snapshot_sha256=hashlib.sha256(blob).hexdigest(),
                 snapshot_size=len(blob),
@@ -585,6 +590,22 @@ class WatchlistService:
             ],
         )
         return version
+
+    def _signed_snapshot(self, conn: sa.Connection, version: int, now: datetime) -> tuple[bytes, bytes, int]:
+        """The signed snapshot of the list as it stands in this transaction, its content hash and its
+        size. The entries stream from the store in id order, a batch at a time, into the signed and
+        hashed message: a list of a million entries is never held as objects, nor as one message
+        (the same bytes as ``sign_snapshot(Snapshot(version, entries sorted by id, now))``)."""
+        count = int(conn.scalar(sa.select(sa.func.count()).select_from(t.entries)) or 0)
+        entry_id = t.entries.c.entry_id
+        # Python's order of ids (code points): SQLite compares bytes (the same); PostgreSQL needs "C".
+        order = entry_id.collate("C") if conn.dialect.name == "postgresql" else entry_id
+        query = sa.select(t.entries.c.data).order_by(order).execution_options(yield_per=2000)
+        writer = SnapshotWriter(version, now, count)
+        for data in conn.scalars(query):
+            writer.add(_entry(data))
+        blob, digest = writer.finish(self.private_key)
+        return blob, digest, count
 
     def _after_change(self) -> None:
         self.announce()

@@ -36,13 +36,21 @@ from core.watchlist.model import (
     WatchlistEntry,
 )
 from core.watchlist.normalise import canonical_name, document_key, name_tokens
-from core.watchlist.prepared import PreparedSnapshot, load_prepared_snapshot, sign_prepared_snapshot
+from core.watchlist.prepared import (
+    PreparedSnapshot,
+    load_prepared_snapshot,
+    sign_prepared_index,
+    sign_prepared_snapshot,
+)
 from core.watchlist.snapshot import (
     Delta,
     Snapshot,
+    SnapshotWriter,
     apply_delta,
+    content_hash_rows,
     sign_delta,
     sign_snapshot,
+    sign_snapshot_rows,
     verify_delta,
     verify_snapshot,
 )
@@ -63,6 +71,7 @@ __all__ = [
     "Snapshot",
     "SnapshotError",
     "SnapshotSignatureError",
+    "SnapshotWriter",
     "Verdict",
     "VersionChainError",
     "WatchlistCsvError",
@@ -71,6 +80,7 @@ __all__ = [
     "WatchlistIndex",
     "apply_delta",
     "canonical_name",
+    "content_hash_rows",
     "document_key",
     "load_entries_csv",
     "load_prepared_snapshot",
@@ -78,8 +88,10 @@ __all__ = [
     "name_tokens",
     "parse_entries_csv",
     "sign_delta",
+    "sign_prepared_index",
     "sign_prepared_snapshot",
     "sign_snapshot",
+    "sign_snapshot_rows",
     "verify_delta",
     "verify_snapshot",
     "write_entries_csv",

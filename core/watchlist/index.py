@@ -14,8 +14,10 @@ Candidate generation (why a scan is not needed):
   query token is checked in a forward index instead of being read (same candidates);
 * document numbers are a separate exact key (folded for OCR confusions), always scored.
 
-Scoring is vectorised for date, nationality, sex and validity (an upper bound prunes most candidates
-before any name comparison), then the name alignment runs in Python on the survivors only.
+Scoring is vectorised: date, nationality, sex and validity as one small code per candidate read from
+per-code tables (an upper bound prunes most candidates before any name comparison), then the greedy
+name alignment over a padded array of all survivors. A hit carries its entry id, score and verdict;
+its explanation (``why``) and entry are built when first read (a gate acts on one hit of hundreds).
 
 Hashes are stable across processes, so the built index can be saved (``to_bytes``) and loaded
 without rebuilding (``from_bytes``; signed form in ``core.watchlist.prepared``).
@@ -25,10 +27,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import sys
 import threading
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, overload
@@ -52,6 +55,11 @@ IntArray = npt.NDArray[np.int64]
 _SKIP_POSTINGS = 2048  # a query token with more postings than this is not read, only checked (see below)
 _SIMILAR_CACHE = 16384  # query tokens whose expansion is kept (a few MiB at most)
 _YEAR_SLOTS = 512  # slot 0: birth date unknown; slot y-1799 for years 1800..2200
+# A candidate's date, nationality and sex kinds as one code, date * 9 + nationality * 3 + sex (0..44),
+# and what each code means for the verdicts.
+_CODE_DATE, _CODE_NAT, _CODE_SEX = (np.arange(45) // 9, np.arange(45) // 3 % 3, np.arange(45) % 3)
+_CODE_FULL_AGREEMENT = (_CODE_DATE == 0) & (_CODE_NAT == 0) & (_CODE_SEX != 2)  # identik by name + date
+_CODE_NAT_NOT_DIFFERENT = _CODE_NAT != 2  # identik by document number
 
 
 def stable_hash(text: str) -> int:
@@ -68,15 +76,66 @@ def _year_slot(years: npt.NDArray[Any]) -> IntArray:
     return out
 
 
-def _ranges(lo: IntArray, hi: IntArray) -> IntArray:
+def _ranges(lo: npt.NDArray[Any], hi: npt.NDArray[Any]) -> IntArray:
     """The concatenation of ``arange(lo[i], hi[i])`` for all i, without a Python loop."""
-    lengths = hi - lo
-    total = int(lengths.sum())
+    lengths = (hi - lo).astype(np.int64)
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
     if total == 0:
         return np.zeros(0, np.int64)
-    shift = np.repeat(lo - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-    out: IntArray = shift + np.arange(total, dtype=np.int64)
+    out: IntArray = np.repeat(lo - (ends - lengths), lengths) + np.arange(total, dtype=np.int64)
     return out
+
+
+def _unique(values: npt.NDArray[Any]) -> IntArray:
+    """``np.unique(values)`` as int64, by one sort (several times faster than numpy's hash-based
+    unique on the few hundred to few thousand ids of a query)."""
+    x = np.sort(values).astype(np.int64, copy=False)
+    if len(x) > 1:
+        keep = np.empty(len(x), bool)
+        keep[0] = True
+        np.not_equal(x[1:], x[:-1], out=keep[1:])
+        x = x[keep]
+    return x
+
+
+def _unique_inverse(values: npt.NDArray[Any]) -> tuple[IntArray, IntArray]:
+    """``np.unique(values, return_inverse=True)``, by one argsort."""
+    order = np.argsort(values)
+    x = values[order].astype(np.int64, copy=False)
+    first = np.empty(len(x), bool)
+    if len(x):
+        first[0] = True
+        np.not_equal(x[1:], x[:-1], out=first[1:])
+    inv = np.empty(len(x), np.int64)
+    inv[order] = np.cumsum(first) - 1
+    return x[first], inv
+
+
+def _union(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> IntArray:
+    """``np.union1d(a, b)`` as int64."""
+    return _unique(np.concatenate((a, b)))
+
+
+def _vocab_array(tokens: list[str]) -> npt.NDArray[np.bytes_]:
+    """Canonical tokens as one fixed-width bytes array. ``name_tokens`` keeps only [A-Z0-9], so the
+    ASCII encoding cannot fail, and bytes compare in rapidfuzz exactly as the str forms do."""
+    if not tokens:
+        return np.zeros(0, "S1")
+    return np.array([t.encode("ascii") for t in tokens], dtype="S")
+
+
+def _vocab_from_blob(blob: npt.NDArray[np.uint8], offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.bytes_]:
+    """The fixed-width array of ``_vocab_array`` from packed bytes + offsets (a saved index)."""
+    n = len(offsets) - 1
+    if n <= 0:
+        return np.zeros(0, "S1")
+    lengths = np.diff(offsets)
+    width = max(int(lengths.max()), 1)
+    grid = np.zeros((n, width), np.uint8)
+    pos = _ranges(offsets[:-1], offsets[1:])
+    grid[np.repeat(np.arange(n), lengths), pos - np.repeat(offsets[:-1], lengths)] = blob[pos]
+    return grid.view(f"S{width}").reshape(n)
 
 
 def deletions(token: str, depth: int) -> set[str]:
@@ -127,13 +186,23 @@ def _pack_strings(items: Iterable[bytes]) -> tuple[bytes, npt.NDArray[np.int64]]
     return b"".join(parts), offsets
 
 
+def _raw_bytes(part: npt.NDArray[Any] | bytes | bytearray | memoryview) -> memoryview:
+    """The bytes of an array or a byte string, as a flat unsigned-byte view (no copy)."""
+    if isinstance(part, np.ndarray):
+        flat: Any = np.ascontiguousarray(part).reshape(-1).view(np.uint8)
+        return memoryview(flat)
+    return memoryview(part).cast("B")
+
+
 class _Packed(Sequence[Any]):
     """Items kept as one byte blob plus offsets and decoded only when read: a loaded index is ready at
     once, because a query decodes only what it reads."""
 
     def __init__(self, blob: memoryview | bytes, offsets: npt.NDArray[np.int64]) -> None:
         self._blob = blob
-        self._offsets = offsets.tolist()  # Python ints: indexing a list is faster than numpy scalars
+        # A numpy array, not a list of Python ints: a query reads only a few items (its hits), and a
+        # list of a million ints costs ~36 MiB and a pause at every full garbage collection.
+        self._offsets = np.ascontiguousarray(offsets, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -152,7 +221,7 @@ class _Packed(Sequence[Any]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(f"index {i} out of range 0..{len(self) - 1}")
-        return self._decode(self._blob[self._offsets[i] : self._offsets[i + 1]])
+        return self._decode(self._blob[int(self._offsets[i]) : int(self._offsets[i + 1])])
 
 
 class _PackedStrings(_Packed):
@@ -205,8 +274,9 @@ class _ChunkedEntries(Sequence[WatchlistEntry]):
         return unpack_entry(msgpack.unpackb(self._rows(i // _ENTRY_CHUNK)[i % _ENTRY_CHUNK], raw=False))
 
     @staticmethod
-    def pack(entries: Sequence[WatchlistEntry]) -> tuple[bytes, npt.NDArray[np.int64]]:
-        return _pack_strings(
+    def pack_chunks(entries: Sequence[WatchlistEntry]) -> list[bytes]:
+        """The compressed chunks of ``entries`` (blob = their concatenation)."""
+        return [
             zlib.compress(
                 # Each entry stays its own msgpack bytes inside the chunk: a hit unpacks only its own.
                 msgpack.packb(
@@ -216,7 +286,30 @@ class _ChunkedEntries(Sequence[WatchlistEntry]):
                 6,
             )
             for a in range(0, len(entries), _ENTRY_CHUNK)
-        )
+        ]
+
+    @staticmethod
+    def pack(entries: Sequence[WatchlistEntry]) -> tuple[bytes, npt.NDArray[np.int64]]:
+        return _pack_strings(_ChunkedEntries.pack_chunks(entries))
+
+
+class _IdsOfEntries(Sequence[str]):
+    """Entry ids read through the entries themselves (an index saved without its id table)."""
+
+    def __init__(self, entries: Sequence[WatchlistEntry]) -> None:
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [e.entry_id for e in self._entries[i]]
+        return self._entries[i].entry_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +372,7 @@ class WatchlistIndex:
     """An immutable, in-memory index of one list version. Build once, query from any thread."""
 
     _names: Sequence[str]
-    _vocab_tokens: Sequence[str]
+    _vocab: npt.NDArray[np.bytes_]  # fixed-width ASCII tokens by id (canonical tokens are [A-Z0-9])
     _nat_code: dict[str, int]
     _list_code: dict[str, int]
     _sex_code: dict[str, int]
@@ -312,10 +405,13 @@ class WatchlistIndex:
     def __init__(self) -> None:  # use WatchlistIndex.build
         self.config = MatchConfig()
         self._entries: Sequence[WatchlistEntry] = []
+        self._entry_ids: Sequence[str] = []  # by entry number: a hit's id without decoding its entry
         # Query token -> the vocabulary ids within its error budget. The index never changes, so the
         # answer for a token never does either; names recur at a gate (MUHAMMAD, SITI, NUR...), and
         # this expansion is the largest fixed cost of a query. Bounded; oldest dropped first.
         self._similar_cache: dict[str, npt.NDArray[np.int64]] = {}
+        # Query (month, day) -> date kind by listed (month * 32 + day), for entries of the query's year.
+        self._date_luts: dict[tuple[int, int], npt.NDArray[np.int8]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -325,11 +421,27 @@ class WatchlistIndex:
         return self._entries
 
     @classmethod
-    def build(cls, entries: Iterable[WatchlistEntry], config: MatchConfig | None = None) -> WatchlistIndex:
+    def build(
+        cls,
+        entries: Iterable[WatchlistEntry],
+        config: MatchConfig | None = None,
+        *,
+        pack_entries: bool = False,
+    ) -> WatchlistIndex:
+        """The index of ``entries`` (read once, in order).
+
+        ``pack_entries``: keep the entries as compressed chunks made on the way (as a loaded prepared
+        snapshot has them) instead of the objects given. With ``entries`` a stream (a generator, rows
+        from a database), no list of entry objects then ever exists: central's build of a large list
+        stays small, and the snapshots are signed from the index (``entry_rows``)."""
         self = cls()
         self.config = config or MatchConfig()
-        cfg = self.config
         ents: list[WatchlistEntry] = []
+        chunks: list[bytes] = []
+        pending: list[bytes] = []
+        count = 0
+        ids_sorted = True
+        entry_ids: list[str] = []
         vocab: dict[str, int] = {}
         names: list[str] = []
         name_entry = array("i")
@@ -348,7 +460,18 @@ class WatchlistIndex:
         self._list_code = {}
         sex_code = {"": 0, "M": 1, "F": 2, "X": 3}
         for eid, e in enumerate(entries):
-            ents.append(e)
+            if pack_entries:
+                # The chunks of _ChunkedEntries.pack_chunks, made as the entries stream past.
+                pending.append(msgpack.packb(pack_entry(e), use_bin_type=True))
+                if len(pending) == _ENTRY_CHUNK:
+                    chunks.append(zlib.compress(msgpack.packb(pending, use_bin_type=True), 6))
+                    pending = []
+            else:
+                ents.append(e)
+            if entry_ids and e.entry_id <= entry_ids[-1]:
+                ids_sorted = False
+            entry_ids.append(e.entry_id)
+            count += 1
             bd = e.birth_date
             years.append(bd.year if bd else 0)
             months.append(bd.month or 0 if bd else 0)
@@ -377,9 +500,28 @@ class WatchlistIndex:
                     doc_hash.append(stable_hash(key))
                     doc_entry.append(eid)
         entry_first_name.append(len(names))
-        self._entries = ents
-        self._names = names
-        self._vocab_tokens = list(vocab)
+        tokens = list(vocab)
+        del vocab  # (each step below drops what it no longer needs: the build's peak memory counts)
+        if pack_entries:
+            if pending:
+                chunks.append(zlib.compress(msgpack.packb(pending, use_bin_type=True), 6))
+            chunk_off = np.zeros(len(chunks) + 1, np.int64)
+            np.cumsum(np.fromiter(map(len, chunks), np.int64, count=len(chunks)), out=chunk_off[1:])
+            self._entries = _ChunkedEntries(b"".join(chunks), chunk_off, count)
+            del chunks
+            self._entry_ids = _PackedStrings(*_pack_strings(i.encode() for i in entry_ids))
+            del entry_ids
+        else:
+            self._entries = ents
+            self._entry_ids = entry_ids
+        self.__dict__["_ids_sorted"] = ids_sorted
+        # Canonical names are [A-Z0-9 ] only: one ASCII blob + offsets, not a million str objects.
+        name_off = np.zeros(len(names) + 1, np.int64)
+        np.cumsum(np.fromiter(map(len, names), np.int64, count=len(names)), out=name_off[1:])
+        self._names = _PackedStrings("".join(names).encode("ascii"), name_off)
+        del names
+        self._vocab = _vocab_array(tokens)
+        self._vocab_len = np.fromiter(map(len, tokens), dtype=np.int16, count=len(tokens))
         self._name_entry = np.frombuffer(name_entry, dtype=np.int32)
         self._name_ntok = np.frombuffer(name_ntok, dtype=np.int8)
         self._entry_first_name = np.frombuffer(entry_first_name, dtype=np.int32)
@@ -392,57 +534,71 @@ class WatchlistIndex:
         self._vuntil = np.frombuffer(vuntil, dtype=np.int32)
         self._list = np.frombuffer(list_codes, dtype=np.int8)
         self._sex_code = sex_code
-        # Postings in one CSR array sorted by (token, birth year, name).
-        ptok = np.frombuffer(post_tok, dtype=np.int32)
-        pname = np.frombuffer(post_name, dtype=np.int32)
-        pyear = self._year[self._name_entry[pname]] if len(pname) else np.zeros(0, np.int16)
-        # Forward index (name -> its token ids): postings were appended name by name.
-        self._name_toks = ptok
-        self._name_tok_start = np.searchsorted(pname, np.arange(len(names) + 1)).astype(np.int64)
-        # Names of a single token, by token: the only names one common query token can make candidates.
-        single = np.flatnonzero(self._name_ntok == 1)
-        single_tok = ptok[self._name_tok_start[single]] if len(single) else np.zeros(0, np.int32)
-        sorder = np.argsort(single_tok, kind="stable")
-        self._single_names = single[sorder].astype(np.int32)
-        self._single_start = np.searchsorted(single_tok[sorder], np.arange(len(vocab) + 1)).astype(np.int64)
-        order = np.lexsort((pname, pyear, ptok))
-        self._post_name = pname[order]
-        # One sorted int64 key per posting, (token, birth-year slot): any set of (token, year) slices
-        # is then found with a single vectorised searchsorted.
-        # The postings fall into runs of one (token, birth-year slot). ``_tok_ps[t]`` is the first run
-        # of token t, ``_ps_slot`` the slot of each run, ``_ps_start`` where each run starts: a query
-        # reaches any (token, year) slice by plain indexing, with no binary search.
-        stok = ptok[order].astype(np.int64)
-        sslot = _year_slot(pyear[order])
-        pkey = stok * _YEAR_SLOTS + sslot
-        run_start: IntArray = np.flatnonzero(np.concatenate(([True], pkey[1:] != pkey[:-1]))).astype(np.int64)
-        run_start = run_start[: len(pkey)]  # no postings at all: no runs
-        self._ps_slot = sslot[run_start].astype(np.int16)
-        self._ps_start = np.append(run_start, len(pkey)).astype(np.int64)
-        self._tok_ps = np.searchsorted(stok[run_start], np.arange(len(vocab) + 1)).astype(np.int64)
-        self._vocab_len = np.fromiter((len(t) for t in vocab), dtype=np.int16, count=len(vocab))
-        # Symmetric-deletion neighbourhood of the vocabulary, as sorted hashes -> token ids.
-        # CRC-32 alone (4 bytes a key) is enough here: a collision only adds a token that the OSA check drops.
-        del_hash = array("I")
-        del_tok = array("i")
-        for token, tid in vocab.items():
-            for w in deletions(token, cfg.max_edits(len(token))):
-                del_hash.append(zlib.crc32(w.encode()))
-                del_tok.append(tid)
-        dh = np.frombuffer(del_hash, dtype=np.uint32)
-        order = np.argsort(dh, kind="stable")
-        self._del_hash = dh[order]
-        self._del_tok = np.frombuffer(del_tok, dtype=np.int32)[order]
-        # Bucket table over the top bits of the hash (about one key a bucket): a look-up reads two
-        # table cells and a bucket or two instead of ~24 cache-missing steps of a binary search.
-        bits = min(max(len(dh).bit_length() - 1, 4), 24)
-        edges = np.arange(2**bits + 1, dtype=np.uint64) << np.uint64(32 - bits)
-        self._del_table = np.searchsorted(self._del_hash, edges).astype(np.int32)
+        self._build_postings(
+            np.frombuffer(post_tok, dtype=np.int32), np.frombuffer(post_name, dtype=np.int32)
+        )
+        del post_name
+        self._build_deletions(tokens)
         dochash = np.frombuffer(doc_hash, dtype=np.int64)
         order = np.argsort(dochash, kind="stable")
         self._doc_hash = dochash[order]
         self._doc_entry = np.frombuffer(doc_entry, dtype=np.int32)[order]
         return self
+
+    def _build_postings(self, ptok: npt.NDArray[np.int32], pname: npt.NDArray[np.int32]) -> None:
+        """Postings in one CSR array sorted by (token, birth year, name), the forward index and the
+        single-token names. Its temporaries (a few int64 arrays per posting) die when it returns."""
+        n_names, n_vocab = len(self._name_ntok), len(self._vocab_len)
+        pyear = self._year[self._name_entry[pname]] if len(pname) else np.zeros(0, np.int16)
+        # Forward index (name -> its token ids): postings were appended name by name.
+        self._name_toks = ptok
+        self._name_tok_start = np.searchsorted(pname, np.arange(n_names + 1)).astype(np.int64)
+        # Names of a single token, by token: the only names one common query token can make candidates.
+        single = np.flatnonzero(self._name_ntok == 1)
+        single_tok = ptok[self._name_tok_start[single]] if len(single) else np.zeros(0, np.int32)
+        sorder = np.argsort(single_tok, kind="stable")
+        self._single_names = single[sorder].astype(np.int32)
+        self._single_start = np.searchsorted(single_tok[sorder], np.arange(n_vocab + 1)).astype(np.int64)
+        order = np.lexsort((pname, pyear, ptok))
+        self._post_name = pname[order]
+        # The postings fall into runs of one (token, birth-year slot). ``_tok_ps[t]`` is the first run
+        # of token t, ``_ps_slot`` the slot of each run, ``_ps_start`` where each run starts: a query
+        # reaches any (token, year) slice by plain indexing, with no binary search.
+        stok = ptok[order].astype(np.int64)
+        sslot = _year_slot(pyear[order])
+        del order, pyear
+        pkey = stok * _YEAR_SLOTS + sslot
+        run_start: IntArray = np.flatnonzero(np.concatenate(([True], pkey[1:] != pkey[:-1]))).astype(np.int64)
+        run_start = run_start[: len(pkey)]  # no postings at all: no runs
+        del pkey
+        self._ps_slot = sslot[run_start].astype(np.int16)
+        self._ps_start = np.append(run_start, len(stok)).astype(np.int64)
+        self._tok_ps = np.searchsorted(stok[run_start], np.arange(n_vocab + 1)).astype(np.int64)
+
+    def _build_deletions(self, tokens: Sequence[str]) -> None:
+        """Symmetric-deletion neighbourhood of the vocabulary, as sorted hashes -> token ids.
+
+        CRC-32 alone (4 bytes a key) is enough: a collision only adds a token that the OSA check
+        drops. Each key is made as one uint64 (hash << 32 | token id) and sorted in place, then split:
+        the same order as a stable sort by hash (equal hashes keep token order), and no 8-byte index
+        array per key (12 million keys at 1M entries)."""
+        cfg = self.config
+        keys = array("Q")
+        for tid, token in enumerate(tokens):
+            for w in deletions(token, cfg.max_edits(len(token))):
+                keys.append((zlib.crc32(w.encode()) << 32) | tid)
+        packed = np.frombuffer(keys, dtype=np.uint64)
+        packed.sort()
+        halves = packed.view(np.uint32).reshape(-1, 2)
+        hi, lo = (1, 0) if sys.byteorder == "little" else (0, 1)
+        self._del_hash = np.ascontiguousarray(halves[:, hi])
+        self._del_tok = np.ascontiguousarray(halves[:, lo]).view(np.int32)
+        del packed, halves, keys
+        # Bucket table over the top bits of the hash (about one key a bucket): a look-up reads two
+        # table cells and a bucket or two instead of ~24 cache-missing steps of a binary search.
+        bits = min(max(len(self._del_hash).bit_length() - 1, 4), 24)
+        edges = np.arange(2**bits + 1, dtype=np.uint64) << np.uint64(32 - bits)
+        self._del_table = np.searchsorted(self._del_hash, edges).astype(np.int32)
 
     # -- saving and loading ---------------------------------------------------------------------
 
@@ -452,31 +608,55 @@ class WatchlistIndex:
         ``from_bytes`` reads it back without rebuilding anything: central builds once and ships this
         with the signed snapshot, so a gate is ready within seconds of receiving a list version
         (SOP-003-A08 step 3 needs the local replica answering; see ``core.watchlist.prepared``)."""
-        names_blob, names_off = _pack_strings(n.encode() for n in self._names)
-        vocab_blob, vocab_off = _pack_strings(t.encode() for t in self._vocab_tokens)
+        return bytes(self.write_into(0))
+
+    def write_into(self, head_room: int) -> bytearray:
+        """``to_bytes()`` written once into a new buffer after ``head_room`` free bytes (a multiple of
+        8, so arrays stay aligned), for a caller that puts its own header there: the arrays are
+        copied once, not once per layer of framing."""
+        if head_room % 8:
+            raise WatchlistError(f"head room {head_room} must be a multiple of 8 (arrays stay aligned)")
+        names = self._names
+        if isinstance(names, _PackedStrings):
+            names_blob, names_off = names._blob, names._offsets
+        else:
+            names_blob, names_off = _pack_strings(n.encode() for n in names)
+        vocab_blob, vocab_off = _pack_strings(self._vocab.tolist())
+        ids = self._entry_ids
+        if isinstance(ids, _PackedStrings):
+            ids_blob, ids_off = ids._blob, ids._offsets
+        else:
+            ids_blob, ids_off = _pack_strings(i.encode() for i in ids)
         ents = self._entries
         if isinstance(ents, _ChunkedEntries):
-            ent_blob, ent_off = bytes(ents._blob), np.asarray(ents._offsets, np.int64)
+            ent_parts: list[bytes | memoryview] = [ents._blob]
+            ent_off = np.asarray(ents._offsets, np.int64)
         else:
-            ent_blob, ent_off = _ChunkedEntries.pack(ents)
-        arrays: list[tuple[str, npt.NDArray[Any]]] = [(a, getattr(self, a)) for a in _ARRAYS]
-        arrays += [
-            ("names_blob", np.frombuffer(names_blob, np.uint8)),
-            ("names_off", names_off),
-            ("vocab_blob", np.frombuffer(vocab_blob, np.uint8)),
-            ("vocab_off", vocab_off),
-            ("entries_blob", np.frombuffer(ent_blob, np.uint8)),
-            ("entries_off", ent_off),
-        ]
-        table = []
-        chunks: list[bytes] = []
+            chunks = _ChunkedEntries.pack_chunks(ents)
+            ent_parts = list(chunks)
+            ent_off = np.zeros(len(chunks) + 1, np.int64)
+            np.cumsum(np.fromiter(map(len, chunks), np.int64, count=len(chunks)), out=ent_off[1:])
+        # (name, dtype, item count, the pieces to copy in order)
+        items: list[tuple[str, str, int, list[Any]]] = []
+        for a in _ARRAYS:
+            arr = np.ascontiguousarray(getattr(self, a))
+            items.append((a, arr.dtype.str, len(arr), [arr]))
+        for name, blob in (("names_blob", names_blob), ("vocab_blob", vocab_blob)):
+            items.append((name, "|u1", len(blob), [blob]))
+        items.append(("names_off", names_off.dtype.str, len(names_off), [names_off]))
+        items.append(("vocab_off", vocab_off.dtype.str, len(vocab_off), [vocab_off]))
+        items.append(("entries_blob", "|u1", int(ent_off[-1]) if len(ent_off) else 0, ent_parts))
+        items.append(("entries_off", ent_off.dtype.str, len(ent_off), [ent_off]))
+        items.append(("entry_ids_blob", "|u1", len(ids_blob), [ids_blob]))
+        items.append(("entry_ids_off", ids_off.dtype.str, len(ids_off), [ids_off]))
+        table: list[list[Any]] = []
+        offsets: list[int] = []
         pos = 0
-        for name, arr in arrays:
-            raw = np.ascontiguousarray(arr).tobytes()
-            table.append([name, arr.dtype.str, len(arr), pos])
-            pad = -len(raw) % 8  # keep every array 8-byte aligned for zero-copy views
-            chunks.append(raw + b"\0" * pad)
-            pos += len(raw) + pad
+        for name, dtype, count, _parts in items:
+            table.append([name, dtype, count, pos])
+            offsets.append(pos)
+            nbytes = count * np.dtype(dtype).itemsize
+            pos += nbytes + (-nbytes % 8)  # keep every array 8-byte aligned for zero-copy views
         header = msgpack.packb(
             {
                 "config": self.config.to_dict(),
@@ -488,8 +668,21 @@ class WatchlistIndex:
             },
             use_bin_type=True,
         )
-        header_pad = b"\0" * (-(len(header) + 12) % 8)
-        return b"".join([_INDEX_MAGIC, len(header).to_bytes(8, "little"), header, header_pad, *chunks])
+        start = head_room + 12 + len(header)
+        start += -start % 8
+        out = bytearray(start + pos)
+        view = memoryview(out)
+        view[head_room : head_room + 4] = _INDEX_MAGIC
+        view[head_room + 4 : head_room + 12] = len(header).to_bytes(8, "little")
+        view[head_room + 12 : head_room + 12 + len(header)] = header
+        for (_name, _dtype, _count, parts), offset in zip(items, offsets, strict=True):
+            at = start + offset
+            for part in parts:
+                raw = _raw_bytes(part)
+                view[at : at + len(raw)] = raw
+                at += len(raw)
+        view.release()
+        return out
 
     @classmethod
     def from_bytes(cls, data: bytes | memoryview) -> WatchlistIndex:
@@ -520,12 +713,15 @@ class WatchlistIndex:
                 setattr(self, name, arrays[name])
             # One copy of the names (tens of MiB) as bytes: slicing bytes is cheaper on every candidate.
             self._names = _PackedStrings(arrays["names_blob"].tobytes(), arrays["names_off"])
-            # The vocabulary is small (one string per distinct token) and read on every query.
-            vocab = _PackedStrings(arrays["vocab_blob"].data, arrays["vocab_off"])
-            self._vocab_tokens = [vocab[i] for i in range(len(vocab))]
+            # The vocabulary is read on every query: one fixed-width array, made without a Python loop.
+            self._vocab = _vocab_from_blob(arrays["vocab_blob"], arrays["vocab_off"])
             self._entries = _ChunkedEntries(
                 arrays["entries_blob"].data, arrays["entries_off"], int(header["entries"])
             )
+            if "entry_ids_blob" in arrays:
+                self._entry_ids = _PackedStrings(arrays["entry_ids_blob"].data, arrays["entry_ids_off"])
+            else:  # saved before entry ids were stored on their own: read them from the entries
+                self._entry_ids = _IdsOfEntries(self._entries)
         except (KeyError, TypeError, ValueError, msgpack.UnpackException) as exc:
             raise WatchlistError(f"the saved watch-list index is malformed ({exc}); save it again") from exc
         return self
@@ -545,14 +741,12 @@ class WatchlistIndex:
 
     # -- candidate generation -------------------------------------------------------------------
 
-    def _vocab_words(self, tids: npt.NDArray[Any]) -> list[str]:
-        # A fixed-width numpy copy of the vocabulary: fancy indexing is several times faster than a
-        # Python loop over hundreds of neighbours of a common token. Made on first use.
-        arr = self.__dict__.get("_vocab_array")
-        if arr is None:
-            arr = np.asarray(self._vocab_tokens, dtype=str)
-            self.__dict__["_vocab_array"] = arr
-        return arr[tids].tolist()  # type: ignore[no-any-return]
+    def _vocab_words(self, tids: npt.NDArray[Any]) -> list[bytes]:
+        """The ASCII bytes of the given vocabulary tokens. rapidfuzz compares bytes with bytes exactly
+        as it compares the str forms (same characters), and one fixed-width array is far cheaper to
+        read than hundreds of scattered str objects."""
+        words: list[bytes] = self._vocab[tids].tolist()
+        return words
 
     def similar_tokens(self, token: str) -> list[int]:
         """Vocabulary ids of listed tokens within the allowed number of errors of ``token``."""
@@ -572,23 +766,33 @@ class WatchlistIndex:
 
     def _expand_token(self, token: str) -> npt.NDArray[np.int64]:
         cfg = self.config
-        k = cfg.max_edits(len(token))
-        keys = np.fromiter((zlib.crc32(w.encode()) for w in deletions(token, k)), dtype=np.uint32)
-        bucket = (keys >> np.uint32(32 - (len(self._del_table) - 1).bit_length() + 1)).astype(np.int64)
-        lo = self._del_table[bucket].astype(np.int64)
-        hi = self._del_table[bucket + 1].astype(np.int64)
+        n = len(token)
+        keys = np.fromiter((zlib.crc32(w.encode()) for w in deletions(token, cfg.max_edits(n))), np.uint32)
+        bucket = keys >> np.uint32(33 - (len(self._del_table) - 1).bit_length())
+        lo, hi = self._del_table[bucket], self._del_table[bucket + 1]
         pos = _ranges(lo, hi)
         pos = pos[self._del_hash[pos] == np.repeat(keys, hi - lo)]
-        tids = np.unique(self._del_tok[pos]).astype(np.int64)
+        tids = _unique(self._del_tok[pos])
         if not len(tids):
             return tids
-        words = self._vocab_words(tids)
-        dist = process.cdist([token], words, scorer=OSA.distance, dtype=np.int32, workers=1)[0]
         # The longer token sets the budget: a deletion typo must not shrink its own allowance.
-        longer = np.maximum(self._vocab_len[tids], len(token))
-        budget = np.where(
-            longer >= cfg.long_token, cfg.edits_long_token, np.where(longer >= 2, cfg.edits_short_token, 0)
-        )
+        if n >= cfg.long_token:
+            budget: int | npt.NDArray[np.int64] = cfg.edits_long_token
+        else:
+            longer = np.maximum(self._vocab_len[tids], n)
+            budget = np.where(
+                longer >= cfg.long_token,
+                cfg.edits_long_token,
+                np.where(longer >= 2, cfg.edits_short_token, 0),
+            )
+        dist = process.cdist(
+            [token.encode()],
+            self._vocab_words(tids),
+            scorer=OSA.distance,
+            dtype=np.int32,
+            workers=1,
+            score_cutoff=max(cfg.edits_long_token, cfg.edits_short_token),
+        )[0]
         out: npt.NDArray[np.int64] = tids[dist <= budget]
         return out
 
@@ -605,7 +809,7 @@ class WatchlistIndex:
         first, last = self._tok_ps[tids], self._tok_ps[tids + 1]
         if year:
             # Only the query's birth year, plus names listed without a birth date (always candidates).
-            slot = int(_year_slot(np.asarray([year]))[0])
+            slot = year - 1799 if year > 0 else 0  # as _year_slot
             runs = _ranges(first, last)
             owner = np.repeat(owner, last - first)
             slots = self._ps_slot[runs]
@@ -630,12 +834,10 @@ class WatchlistIndex:
         if skip >= 0:
             read = owner != skip
             lo, hi, owner = lo[read], hi[read], owner[read]
-        names = self._post_name[_ranges(lo, hi)].astype(np.int64)
-        owners = np.repeat(owner, hi - lo)
-        pairs = np.sort(names * 64 + owners)  # one vote per (name, query token), sorted by name
-        if len(pairs):
-            pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
-        names, owners = pairs // 64, pairs % 64
+        pairs = self._post_name[_ranges(lo, hi)].astype(np.int64) * 64
+        pairs += np.repeat(owner, hi - lo)
+        pairs = _unique(pairs)  # one vote per (name, query token), sorted by name
+        names, owners = pairs >> 6, pairs & 63
         if len(names):
             edge = np.flatnonzero(np.concatenate(([True], names[1:] != names[:-1])))
             ids = names[edge]
@@ -657,17 +859,19 @@ class WatchlistIndex:
             if year and len(singles):
                 sy = self._year[self._name_entry[singles]]
                 singles = singles[(sy == year) | (sy == 0)]
-            out = np.union1d(out, singles)
-        rare = np.flatnonzero(per_token <= self.config.rare_posting)
-        if len(rare):
-            out = np.union1d(out, names[np.isin(owners, rare)])
+            out = _union(out, singles)
+        rare = per_token <= self.config.rare_posting
+        if rare.any():
+            out = _union(out, names[rare[owners]])
         return out
 
     def _names_holding(self, name_ids: IntArray, tids: IntArray) -> IntArray:
         """1 for each name holding any of ``tids``, else 0 (read from the forward index)."""
         lo, hi = self._name_tok_start[name_ids], self._name_tok_start[name_ids + 1]
         pos = _ranges(lo, hi)
-        found = np.isin(self._name_toks[pos], tids)
+        wanted = np.zeros(len(self._vocab_len), bool)  # a membership table: one gather, no sort
+        wanted[tids] = True
+        found = wanted[self._name_toks[pos]]
         which = np.repeat(np.arange(len(name_ids), dtype=np.int64), hi - lo)
         out: IntArray = (np.bincount(which[found], minlength=len(name_ids)) > 0).astype(np.int64)
         return out
@@ -687,42 +891,115 @@ class WatchlistIndex:
 
     # -- scoring ---------------------------------------------------------------------------------
 
+    def _month_day(self) -> npt.NDArray[np.int16]:
+        """``month * 32 + day`` of every entry's birth date (0 where unknown), made on first use."""
+        md: npt.NDArray[np.int16] | None = self.__dict__.get("_md")
+        if md is None:
+            md = self._month.astype(np.int16) * 32 + self._day
+            self.__dict__["_md"] = md
+        return md
+
     def _date_kinds(self, q: PartialDate | None, eids: IntArray) -> npt.NDArray[np.int8]:
-        """0 exact, 1 swapped, 2 partial agreement, 3 unknown, 4 differs (index into _DATE_KINDS)."""
+        """0 exact, 1 swapped, 2 partial agreement, 3 unknown, 4 differs (index into _DATE_KINDS).
+
+        For entries of the query's birth year the kind depends only on the entry's (month, day): it is
+        read from a table of all 13 x 32 of them, made once per query (month, day) with the rules below."""
         n = len(eids)
         if q is None:
             return np.full(n, 3, np.int8)
-        ey = self._year[eids]
-        em = self._month[eids].astype(np.int16)
-        ed = self._day[eids].astype(np.int16)
         qm, qd = q.month or 0, q.day or 0
-        kinds = np.full(n, 4, np.int8)
-        same_year = ey == q.year
-        full = same_year & (ed > 0) & (qd > 0)
-        kinds[full & (em == qm) & (ed == qd)] = 0
-        kinds[full & (em == qd) & (ed == qm) & (kinds != 0)] = 1
-        partial = (
-            same_year & ~full & ((em == 0) | (qm == 0) | (em == qm)) & ((ed == 0) | (qd == 0) | (ed == qd))
-        )
-        kinds[partial] = 2
-        kinds[ey == 0] = 3
+        lut = self._date_luts.get((qm, qd))
+        if lut is None:
+            em = np.repeat(np.arange(13, dtype=np.int16), 32)
+            ed = np.tile(np.arange(32, dtype=np.int16), 13)
+            lut = np.full(13 * 32, 4, np.int8)
+            full = (ed > 0) & (qd > 0)
+            lut[full & (em == qm) & (ed == qd)] = 0
+            lut[full & (em == qd) & (ed == qm) & (lut != 0)] = 1
+            lut[~full & ((em == 0) | (qm == 0) | (em == qm)) & ((ed == 0) | (qd == 0) | (ed == qd))] = 2
+            lut.flags.writeable = False
+            self._date_luts[(qm, qd)] = lut
+        ey = self._year[eids]
+        kinds: npt.NDArray[np.int8] = np.where(
+            ey == q.year, lut[self._month_day()[eids]], np.where(ey == 0, np.int8(3), np.int8(4))
+        ).astype(np.int8, copy=False)
         return kinds
 
-    def _feature_kinds(self, qcode: int, codes: npt.NDArray[Any]) -> npt.NDArray[np.int8]:
-        """0 agree, 1 unknown, 2 differs."""
+    def _feature_lut(self, qcode: int, size: int) -> npt.NDArray[np.int8]:
+        """By listed code: 0 agree, 1 unknown (listed code 0, or no query value), 2 differs."""
+        lut = np.full(size, 2, np.int8)
         if qcode == 0:
-            return np.ones(len(codes), np.int8)
-        return np.where(codes == 0, 1, np.where(codes == qcode, 0, 2)).astype(np.int8)
+            lut[:] = 1
+        else:
+            lut[0] = 1
+            if 0 < qcode < size:
+                lut[qcode] = 0
+        return lut
+
+    def _score_tables(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """For every feature code ``date*9 + nationality*3 + sex``: the non-name part of the score,
+        and whether a perfect name could still lift it to ``mirip`` (the upper-bound cut)."""
+        cached = self.__dict__.get("_tables")
+        if cached is not None and cached[0] is self.config:
+            return cached[1], cached[2]
+        cfg = self.config
+        date_credit = np.array([cfg.date_exact, cfg.date_swapped, cfg.date_partial, cfg.date_unknown, 0.0])
+        credit3 = np.array([1.0, cfg.unknown_credit, 0.0])
+        dk, nk, sk = _CODE_DATE, _CODE_NAT, _CODE_SEX
+        # The same float operations in the same order as per candidate, so the same values.
+        rest = (
+            cfg.weight_birth_date * date_credit[dk]
+            + cfg.weight_nationality * credit3[nk]
+            + cfg.weight_sex * credit3[sk]
+        )
+        reachable = rest + cfg.weight_name >= cfg.mirip_threshold
+        self.__dict__["_tables"] = (cfg, rest, reachable)
+        return rest, reachable
 
     def match(self, query: Query, *, today: date, lists: Iterable[str] | None = None) -> list[Hit]:
         """Hits for ``query`` among entries valid on ``today`` (and on ``lists``, if given), best first."""
         qtokens = name_tokens(query.full_name)
         year = query.birth_date.year if query.birth_date else 0
-        return self.score_candidates(query, self._name_candidates(qtokens, year), today=today, lists=lists)
+        return self._score(query, qtokens, self._name_candidates(qtokens, year), today, lists)
 
     def name_strings(self) -> list[str]:
         """The canonical form of every indexed name, by name id."""
         return list(self._names)
+
+    def entry_rows(self, *, by_id: bool = False) -> Iterator[bytes]:
+        """Each entry's msgpack row (``msgpack(pack_entry(entry))``), in index order or, with ``by_id``,
+        in entry-id order: what ``sign_snapshot_rows`` and ``content_hash_rows`` take. Packed entries
+        are read chunk by chunk, never all decoded at once."""
+        n = len(self._entries)
+        if by_id and not self._entry_ids_sorted():
+            ids = self._entry_ids
+            for i in sorted(range(n), key=ids.__getitem__):
+                yield self._entry_row(i)
+            return
+        ents = self._entries
+        if isinstance(ents, _ChunkedEntries):
+            for c in range(len(ents._offsets) - 1):
+                yield from msgpack.unpackb(
+                    zlib.decompress(ents._blob[ents._offsets[c] : ents._offsets[c + 1]]), raw=False
+                )
+        else:
+            for e in ents:
+                yield msgpack.packb(pack_entry(e), use_bin_type=True)
+
+    def _entry_row(self, i: int) -> bytes:
+        ents = self._entries
+        if isinstance(ents, _ChunkedEntries):
+            return ents._rows(i // _ENTRY_CHUNK)[i % _ENTRY_CHUNK]
+        row: bytes = msgpack.packb(pack_entry(ents[i]), use_bin_type=True)
+        return row
+
+    def _entry_ids_sorted(self) -> bool:
+        known: bool | None = self.__dict__.get("_ids_sorted")
+        if known is None:
+            ids = self._entry_ids
+            known = all(ids[i] < ids[i + 1] for i in range(len(ids) - 1))
+            self.__dict__["_ids_sorted"] = known
+        return known
 
     def score_candidates(
         self, query: Query, name_ids: IntArray, *, today: date, lists: Iterable[str] | None = None
@@ -730,12 +1007,23 @@ class WatchlistIndex:
         """Score the given candidate names (plus document-number matches) exactly as ``match`` does.
 
         Everything up to the verdict is array work over all candidates at once: the date, nationality,
-        sex and validity features, an upper bound that drops candidates no name could lift over the
-        threshold, then the greedy token alignment of ``name_similarity`` run on a padded
-        (candidate x query token x listed token) similarity array, one round per aligned pair. Only
-        the hits are decoded and explained in Python."""
+        sex and validity features (one small code per candidate, looked up in per-code tables), an
+        upper bound that drops candidates no name could lift over the threshold, then the greedy token
+        alignment of ``name_similarity`` run on a padded (candidate x query token x listed token)
+        similarity array, one round per aligned pair. Only the hits' entry ids are read; their
+        explanation and entry are built when first used (``Hit.why``, ``Hit.entry``)."""
+        ids = np.asarray(name_ids, dtype=np.int64)
+        return self._score(query, name_tokens(query.full_name), ids, today, lists)
+
+    def _score(
+        self,
+        query: Query,
+        qtokens: Sequence[str],
+        name_ids: IntArray,
+        today: date,
+        lists: Iterable[str] | None,
+    ) -> list[Hit]:
         cfg = self.config
-        qtokens = name_tokens(query.full_name)
         doc_eids = (
             self._document_entries(query.document_number) if query.document_number else np.zeros(0, np.int64)
         )
@@ -743,76 +1031,66 @@ class WatchlistIndex:
             extra = [
                 np.arange(self._entry_first_name[e], self._entry_first_name[e + 1]) for e in doc_eids.tolist()
             ]
-            name_ids = np.union1d(name_ids, np.concatenate(extra))
+            name_ids = _union(name_ids, np.concatenate(extra))
         if not len(name_ids):
             return []
-        name_ids = np.asarray(name_ids, dtype=np.int64)
         eids = self._name_entry[name_ids].astype(np.int64)
         t = today.toordinal()
-        live = (self._vfrom[eids] <= t) & (self._vuntil[eids] >= t)
+        keep = (self._vfrom[eids] <= t) & (self._vuntil[eids] >= t)
         if lists is not None:
             codes = [self._list_code[x] for x in lists if x in self._list_code]
-            live &= np.isin(self._list[eids], codes)
-        date_credit = np.array([cfg.date_exact, cfg.date_swapped, cfg.date_partial, cfg.date_unknown, 0.0])
-        credit3 = np.array([1.0, cfg.unknown_credit, 0.0])
-        name_ids, eids = name_ids[live], eids[live]
-        date_k = self._date_kinds(query.birth_date, eids)
-        nat_k = self._feature_kinds(
-            self._nat_code.get(query.nationality, -1) if query.nationality else 0, self._nat[eids]
+            keep &= np.isin(self._list[eids], codes)
+        nat_q = self._nat_code.get(query.nationality, -1) if query.nationality else 0
+        nat_lut = self._feature_lut(nat_q, len(self._nat_code))
+        sex_lut = self._feature_lut(self._sex_code.get(query.sex, 0), len(self._sex_code))
+        code = (
+            self._date_kinds(query.birth_date, eids) * 9
+            + nat_lut[self._nat[eids]] * 3
+            + sex_lut[self._sex[eids]]
         )
-        sex_k = self._feature_kinds(self._sex_code.get(query.sex, 0), self._sex[eids])
-        rest = (
-            cfg.weight_birth_date * date_credit[date_k]
-            + cfg.weight_nationality * credit3[nat_k]
-            + cfg.weight_sex * credit3[sex_k]
-        )
-        is_doc = np.isin(eids, doc_eids) if len(doc_eids) else np.zeros(len(eids), bool)
-        keep = (rest + cfg.weight_name >= cfg.mirip_threshold) | is_doc
-        name_ids, eids, rest, is_doc = name_ids[keep], eids[keep], rest[keep], is_doc[keep]
-        date_k, nat_k, sex_k = date_k[keep], nat_k[keep], sex_k[keep]
+        rest_of, reachable = self._score_tables()
+        is_doc = np.isin(eids, doc_eids) if len(doc_eids) else None
+        keep &= reachable[code] if is_doc is None else reachable[code] | is_doc
+        name_ids, eids, code = name_ids[keep], eids[keep], code[keep]
+        is_doc = is_doc[keep] if is_doc is not None else np.zeros(len(eids), bool)
         if not len(name_ids):
             return []
         name_sc, aligned = self._align(qtokens, name_ids)
-        score = cfg.weight_name * name_sc + rest
+        score = cfg.weight_name * name_sc + rest_of[code]
         # The best-scoring name of each entry (the first of equals, as candidates are ordered by name id).
-        order = np.lexsort((np.arange(len(eids)), -score, eids))
-        first = order[np.concatenate(([True], eids[order][1:] != eids[order][:-1]))]
-        ns, sc = name_sc[first], score[first]
-        dk, nk, sk, doc = date_k[first], nat_k[first], sex_k[first], is_doc[first]
-        identik = (doc & (ns >= cfg.document_identik_name) & (nk != 2)) | (
-            (ns >= cfg.identik_name) & (dk == 0) & (nk == 0) & (sk != 2)
+        # Candidates from ``match`` are sorted name ids and an entry's names have consecutive ids, so
+        # when no entry appears twice every candidate is its entry's best.
+        if len(eids) < 2 or bool((eids[1:] > eids[:-1]).all()):
+            first = np.arange(len(eids))
+        else:
+            order = np.lexsort((np.arange(len(eids)), -score, eids))
+            first = order[np.concatenate(([True], eids[order][1:] != eids[order][:-1]))]
+        ns, sc, fc, doc = name_sc[first], score[first], code[first], is_doc[first]
+        identik = (doc & (ns >= cfg.document_identik_name) & _CODE_NAT_NOT_DIFFERENT[fc]) | (
+            (ns >= cfg.identik_name) & _CODE_FULL_AGREEMENT[fc]
         )
         mirip = doc | ((ns >= cfg.name_floor) & (sc >= cfg.mirip_threshold))
-        hits = []
-        for i in first[identik | mirip].tolist():
-            eid = int(eids[i])
-            nid = int(name_ids[i])
-            listed = self._names[nid]
-            ltoks = listed.split()
-            pairs = [[qtokens[qi], ltoks[li], round(sim, 3)] for qi, li, sim in aligned(i)]
-            used_q = {p[0] for p in pairs}
-            used_l = {p[1] for p in pairs}
-            nm = float(name_sc[i])
-            d, n, s, is_d = int(date_k[i]), int(nat_k[i]), int(sex_k[i]), bool(is_doc[i])
-            verdict = self._verdict(nm, float(score[i]), d, n, s, is_d)
-            if verdict is None:  # cannot happen (same rule as the mask above); kept as a guard
-                continue
-            entry = self._entries[eid]
-            why = {
-                "name": {
-                    "score": round(nm, 4),
-                    "query": " ".join(qtokens),
-                    "listed": listed,
-                    "pairs": pairs,
-                    "unmatched_query": [q for q in qtokens if q not in used_q],
-                    "unmatched_listed": [x for x in ltoks if x not in used_l],
-                },
-                "birth_date": _DATE_KINDS[d],
-                "nationality": _FEATURE_KINDS[n],
-                "sex": _FEATURE_KINDS[s],
-                "document": "match" if is_d else ("none" if query.document_number else "not given"),
-            }
-            hits.append(Hit(entry.entry_id, round(float(score[i]), 4), verdict, why, entry))
+        hit = identik | mirip
+        rows, row_identik = first[hit], identik[hit]
+        if not len(rows):
+            return []
+        # Entry ids, scores and verdicts now; each hit's explanation and entry when first read (a common
+        # name without a birth date draws hundreds of mirip hits, and a gate acts on one of them).
+        details = _QueryDetails(self, query, qtokens, name_ids, eids, name_sc, code, is_doc, aligned)
+        entry_ids = self._entry_ids
+        rounded = [round(x, 4) for x in score[rows].tolist()]  # Python's rounding, as before
+        hits = [
+            Hit(
+                entry_ids[e],
+                sc_i,
+                Verdict.IDENTIK if ident else Verdict.MIRIP,
+                details=details,
+                row=i,
+            )
+            for i, e, sc_i, ident in zip(
+                rows.tolist(), eids[rows].tolist(), rounded, row_identik.tolist(), strict=True
+            )
+        ]
         hits.sort(key=lambda h: (h.verdict is not Verdict.IDENTIK, -h.score, h.entry_id))
         return hits
 
@@ -838,9 +1116,13 @@ class WatchlistIndex:
         pos = _ranges(lo, hi)
         row = np.repeat(np.arange(n, dtype=np.int64), ntok)
         col = pos - np.repeat(lo, ntok)
-        uniq, inv = np.unique(self._name_toks[pos], return_inverse=True)
+        uniq, inv = _unique_inverse(self._name_toks[pos])
         sims = process.cdist(
-            qtokens, self._vocab_words(uniq), scorer=OSA.normalized_similarity, dtype=np.float64, workers=1
+            [t.encode() for t in qtokens],
+            self._vocab_words(uniq),
+            scorer=OSA.normalized_similarity,
+            dtype=np.float64,
+            workers=1,
         )
         qlen = np.fromiter((len(t) for t in qtokens), np.int64, count=k)
         ulen = self._vocab_len[uniq].astype(np.int64)
@@ -874,14 +1156,68 @@ class WatchlistIndex:
 
         return score, aligned
 
-    def _verdict(
-        self, name: float, score: float, date_k: int, nat_k: int, sex_k: int, doc: bool
-    ) -> Verdict | None:
-        cfg = self.config
-        if doc and name >= cfg.document_identik_name and nat_k != 2:
-            return Verdict.IDENTIK
-        if name >= cfg.identik_name and date_k == 0 and nat_k == 0 and sex_k != 2:
-            return Verdict.IDENTIK
-        if doc or (name >= cfg.name_floor and score >= cfg.mirip_threshold):
-            return Verdict.MIRIP
-        return None
+
+class _QueryDetails:
+    """What one query's hits need to explain themselves and read their entry, on first use: the
+    arrays of ``score_candidates`` (never changed after the query) and the alignment picks."""
+
+    __slots__ = (
+        "_aligned",
+        "_code",
+        "_eids",
+        "_index",
+        "_is_doc",
+        "_name_ids",
+        "_name_sc",
+        "_qtokens",
+        "_query",
+    )
+
+    def __init__(
+        self,
+        index: WatchlistIndex,
+        query: Query,
+        qtokens: Sequence[str],
+        name_ids: IntArray,
+        eids: IntArray,
+        name_sc: npt.NDArray[np.float64],
+        code: npt.NDArray[np.int8],
+        is_doc: npt.NDArray[np.bool_],
+        aligned: Callable[[int], list[tuple[int, int, float]]],
+    ) -> None:
+        self._index = index
+        self._query = query
+        self._qtokens = qtokens
+        self._name_ids = name_ids
+        self._eids = eids
+        self._name_sc = name_sc
+        self._code = code
+        self._is_doc = is_doc
+        self._aligned = aligned
+
+    def entry(self, row: int) -> WatchlistEntry:
+        return self._index._entries[int(self._eids[row])]
+
+    def why(self, row: int) -> dict[str, Any]:
+        qtokens = self._qtokens
+        listed = self._index._names[int(self._name_ids[row])]
+        ltoks = listed.split()
+        pairs = [[qtokens[qi], ltoks[li], round(sim, 3)] for qi, li, sim in self._aligned(row)]
+        used_q = {p[0] for p in pairs}
+        used_l = {p[1] for p in pairs}
+        is_d = bool(self._is_doc[row])
+        code = int(self._code[row])
+        return {
+            "name": {
+                "score": round(float(self._name_sc[row]), 4),
+                "query": " ".join(qtokens),
+                "listed": listed,
+                "pairs": pairs,
+                "unmatched_query": [q for q in qtokens if q not in used_q],
+                "unmatched_listed": [x for x in ltoks if x not in used_l],
+            },
+            "birth_date": _DATE_KINDS[code // 9],
+            "nationality": _FEATURE_KINDS[code // 3 % 3],
+            "sex": _FEATURE_KINDS[code % 3],
+            "document": "match" if is_d else ("none" if self._query.document_number else "not given"),
+        }

@@ -11,9 +11,9 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from core.watchlist.errors import WatchlistError
 
@@ -267,15 +267,88 @@ class Query:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One listed entry that matched a query, with the score and the features behind it."""
+class HitDetails(Protocol):
+    """Where a lazily built ``Hit`` finds its explanation and entry (one object per query)."""
 
+    def why(self, row: int) -> dict[str, Any]: ...
+
+    def entry(self, row: int) -> WatchlistEntry: ...
+
+
+class Hit:
+    """One listed entry that matched a query, with the score and the features behind it.
+
+    ``why`` and ``entry`` may be given, or built on first use from ``details`` (the index does this:
+    a common name can draw hundreds of ``mirip`` hits, and a gate reads the entry of one of them).
+    Either way they are the same values. Equality and hashing use ``entry_id``, ``score`` and
+    ``verdict`` only. Immutable."""
+
+    __slots__ = ("_details", "_entry", "_row", "_why", "entry_id", "score", "verdict")
     entry_id: str
     score: float
     verdict: Verdict
-    why: dict[str, Any] = field(compare=False)
-    entry: WatchlistEntry = field(compare=False)
+    _why: dict[str, Any] | None
+    _entry: WatchlistEntry | None
+    _details: HitDetails | None
+    _row: int
+
+    def __init__(
+        self,
+        entry_id: str,
+        score: float,
+        verdict: Verdict,
+        why: dict[str, Any] | None = None,
+        entry: WatchlistEntry | None = None,
+        *,
+        details: HitDetails | None = None,
+        row: int = 0,
+    ) -> None:
+        if details is None and (why is None or entry is None):
+            raise WatchlistError("a Hit needs its why and entry, or the details to build them from")
+        set_ = object.__setattr__
+        set_(self, "entry_id", entry_id)
+        set_(self, "score", score)
+        set_(self, "verdict", verdict)
+        set_(self, "_why", why)
+        set_(self, "_entry", entry)
+        set_(self, "_details", details)
+        set_(self, "_row", row)
+
+    @property
+    def why(self) -> dict[str, Any]:
+        why: dict[str, Any] | None = self._why
+        if why is None:
+            assert self._details is not None
+            why = self._details.why(self._row)
+            object.__setattr__(self, "_why", why)
+        return why
+
+    @property
+    def entry(self) -> WatchlistEntry:
+        entry: WatchlistEntry | None = self._entry
+        if entry is None:
+            assert self._details is not None
+            entry = self._details.entry(self._row)
+            object.__setattr__(self, "_entry", entry)
+        return entry
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Hit is immutable; cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Hit is immutable; cannot delete {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Hit)
+        return (self.entry_id, self.score, self.verdict) == (other.entry_id, other.score, other.verdict)
+
+    def __hash__(self) -> int:
+        return hash((self.entry_id, self.score, self.verdict))
+
+    def __repr__(self) -> str:
+        return f"Hit(entry_id={self.entry_id!r}, score={self.score!r}, verdict={self.verdict!r})"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -51,29 +51,55 @@ def sign_prepared_snapshot(
     config: MatchConfig | None = None,
     *,
     index: WatchlistIndex | None = None,
-) -> bytes:
-    """Build the index of ``snapshot`` (or use ``index``, built from the same entries) and sign it."""
+) -> bytearray:
+    """Build the index of ``snapshot`` (or use ``index``, built from the same entries) and sign it.
+
+    The result is one buffer (hundreds of MiB for a million entries) written once: the index goes
+    straight after the room for magic, signature and header, and the signature is made over the
+    buffer in place. Use it as bytes (write it out, ``load_prepared_snapshot`` it)."""
     idx = index if index is not None else WatchlistIndex.build(snapshot.entries, config)
     if len(idx) != len(snapshot.entries):
         raise WatchlistError(
             f"the index holds {len(idx)} entries but the snapshot {len(snapshot.entries)}; "
             "build the index from this snapshot's entries"
         )
+    return sign_prepared_index(
+        idx, snapshot.version, snapshot.created_at, snapshot.content_hash(), private_key
+    )
+
+
+def sign_prepared_index(
+    index: WatchlistIndex,
+    version: int,
+    created_at: datetime,
+    content_hash: bytes,
+    private_key: Ed25519PrivateKey,
+) -> bytearray:
+    """``sign_prepared_snapshot`` for an index built from a stream of entries (no ``Snapshot``):
+    ``content_hash`` is the list version's, e.g. ``content_hash_rows(version, len(index),
+    index.entry_rows(by_id=True))``."""
+    idx = index
     header: bytes = msgpack.packb(
-        {
-            "version": snapshot.version,
-            "created_at": snapshot.created_at.isoformat(),
-            "content_hash": snapshot.content_hash(),
-        },
+        {"version": version, "created_at": created_at.isoformat(), "content_hash": content_hash},
         use_bin_type=True,
     )
-    # Pad so the index starts 8-byte aligned in the whole message: its arrays are then used in place.
-    pad = b"\0" * _pad(len(header))
-    body = len(header).to_bytes(8, "little") + header + pad + idx.to_bytes()
-    return PREPARED_MAGIC + private_key.sign(PREPARED_MAGIC + body) + body
+    # The index starts 8-byte aligned in the whole message: its arrays are then used in place.
+    body_at = len(PREPARED_MAGIC) + _SIG_LEN
+    out = idx.write_into(body_at + 8 + len(header) + _pad(len(header)))
+    out[body_at : body_at + 8] = len(header).to_bytes(8, "little")
+    out[body_at + 8 : body_at + 8 + len(header)] = header
+    # The signature covers MAGIC + body. With MAGIC put just before the body (where the signature
+    # goes), that is one contiguous slice of the buffer: signed without a copy of the body.
+    out[body_at - len(PREPARED_MAGIC) : body_at] = PREPARED_MAGIC
+    signature = private_key.sign(memoryview(out)[body_at - len(PREPARED_MAGIC) :])
+    out[: len(PREPARED_MAGIC)] = PREPARED_MAGIC
+    out[len(PREPARED_MAGIC) : body_at] = signature
+    return out
 
 
-def load_prepared_snapshot(data: bytes, public_key: Ed25519PublicKey) -> PreparedSnapshot:
+def load_prepared_snapshot(
+    data: bytes | bytearray | memoryview, public_key: Ed25519PublicKey
+) -> PreparedSnapshot:
     """Verify the signature, then map the index. Raises ``SnapshotSignatureError`` (keep running on
     the current list) or ``SnapshotError`` (fetch it again)."""
     head = len(PREPARED_MAGIC)

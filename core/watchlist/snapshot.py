@@ -91,9 +91,79 @@ def unpack_entry(row: Sequence[Any]) -> WatchlistEntry:
 
 
 def content_hash(version: int, entries: Iterable[WatchlistEntry]) -> bytes:
-    """SHA-256 naming one list version: its number and its entries in id order."""
-    rows = [pack_entry(e) for e in sorted(entries, key=lambda e: e.entry_id)]
-    return hashlib.sha256(msgpack.packb([version, rows], use_bin_type=True)).digest()
+    """SHA-256 naming one list version: its number and its entries in id order.
+
+    The hash of ``msgpack([version, [row, ...]])``, fed entry by entry: no list of rows and no
+    message of the whole list is held (a million entries would be several hundred MiB of both)."""
+    ordered = sorted(entries, key=lambda e: e.entry_id)
+    return _hash_rows(version, len(ordered), (pack_entry(e) for e in ordered))
+
+
+def _hash_rows(version: int, count: int, rows: Iterable[Any], *, packed: bool = False) -> bytes:
+    packer = msgpack.Packer(use_bin_type=True)
+    digest = hashlib.sha256(packer.pack_array_header(2))
+    digest.update(packer.pack(version))
+    digest.update(packer.pack_array_header(count))
+    written = 0
+    for row in rows:
+        digest.update(row if packed else packer.pack(row))
+        written += 1
+    if written != count:
+        raise SnapshotError(f"the content hash announced {count} entries but {written} were given")
+    return digest.digest()
+
+
+class SnapshotWriter:
+    """A signed snapshot written entry by entry, with its content hash made on the way.
+
+    ``sign_snapshot`` in a stream: the same bytes, without holding every entry's row and the
+    whole uncompressed message at once. Entries must come in id order (``content_hash`` order) and
+    be ``count`` in number; ``finish`` checks both."""
+
+    def __init__(self, version: int, created_at: datetime, count: int) -> None:
+        self.version = version
+        self.count = count
+        self._done = 0
+        self._last_id: str | None = None
+        self._packer = msgpack.Packer(use_bin_type=True)
+        self._zip = zlib.compressobj(6)
+        self._parts: list[bytes] = []
+        self._digest = hashlib.sha256()
+        p = self._packer
+        # The body map as _seal packs it: {"version", "created_at", "entries": [...]}.
+        self._write(p.pack_map_header(3) + p.pack("version") + p.pack(version))
+        self._write(p.pack("created_at") + p.pack(created_at.isoformat()))
+        self._write(p.pack("entries") + p.pack_array_header(count))
+        for head in (p.pack_array_header(2), p.pack(version), p.pack_array_header(count)):
+            self._digest.update(head)
+
+    def _write(self, raw: bytes) -> None:
+        out = self._zip.compress(raw)
+        if out:
+            self._parts.append(out)
+
+    def add(self, entry: WatchlistEntry) -> None:
+        if self._last_id is not None and entry.entry_id <= self._last_id:
+            raise SnapshotError(
+                f"entry {entry.entry_id!r} comes after {self._last_id!r}; "
+                "write entries in id order, once each"
+            )
+        self._last_id = entry.entry_id
+        row = self._packer.pack(pack_entry(entry))
+        self._digest.update(row)
+        self._write(row)
+        self._done += 1
+
+    def finish(self, private_key: Ed25519PrivateKey) -> tuple[bytes, bytes]:
+        """The signed snapshot and the list version's content hash."""
+        if self._done != self.count:
+            raise SnapshotError(f"the snapshot announced {self.count} entries but {self._done} were written")
+        self._parts.append(self._zip.flush())
+        compressed = b"".join(self._parts)
+        self._parts = []
+        return SNAPSHOT_MAGIC + private_key.sign(
+            SNAPSHOT_MAGIC + compressed
+        ) + compressed, self._digest.digest()
 
 
 @dataclass(frozen=True)
@@ -161,12 +231,52 @@ def _open(data: bytes, magic: bytes, public_key: Ed25519PublicKey, what: str) ->
 
 
 def sign_snapshot(snapshot: Snapshot, private_key: Ed25519PrivateKey) -> bytes:
-    body = {
-        "version": snapshot.version,
-        "created_at": snapshot.created_at.isoformat(),
-        "entries": [pack_entry(e) for e in snapshot.entries],
-    }
-    return _seal(SNAPSHOT_MAGIC, body, private_key)
+    """``MAGIC + signature + zlib(msgpack({"version", "created_at", "entries"}))``, written entry by
+    entry (the same bytes as packing the whole body at once, a fraction of the memory)."""
+    packer = msgpack.Packer(use_bin_type=True)
+    return sign_snapshot_rows(
+        snapshot.version,
+        snapshot.created_at,
+        len(snapshot.entries),
+        (packer.pack(pack_entry(e)) for e in snapshot.entries),
+        private_key,
+    )
+
+
+def sign_snapshot_rows(
+    version: int, created_at: datetime, count: int, rows: Iterable[bytes], private_key: Ed25519PrivateKey
+) -> bytes:
+    """``sign_snapshot`` from the entries' msgpack rows (``msgpack(pack_entry(e))``, ``count`` of
+    them, in snapshot order), e.g. ``WatchlistIndex.entry_rows()``: no entry object is needed."""
+    packer = msgpack.Packer(use_bin_type=True)
+    squeeze = zlib.compressobj(6)
+    parts = [
+        squeeze.compress(
+            packer.pack_map_header(3)
+            + packer.pack("version")
+            + packer.pack(version)
+            + packer.pack("created_at")
+            + packer.pack(created_at.isoformat())
+            + packer.pack("entries")
+            + packer.pack_array_header(count)
+        )
+    ]
+    written = 0
+    for row in rows:
+        out = squeeze.compress(row)
+        written += 1
+        if out:
+            parts.append(out)
+    if written != count:
+        raise SnapshotError(f"the snapshot announced {count} entries but {written} were given")
+    parts.append(squeeze.flush())
+    compressed = b"".join(parts)
+    return SNAPSHOT_MAGIC + private_key.sign(SNAPSHOT_MAGIC + compressed) + compressed
+
+
+def content_hash_rows(version: int, count: int, rows_by_id: Iterable[bytes]) -> bytes:
+    """``content_hash`` from the entries' msgpack rows, given in entry-id order."""
+    return _hash_rows(version, count, rows_by_id, packed=True)
 
 
 def verify_snapshot(data: bytes, public_key: Ed25519PublicKey) -> Snapshot:

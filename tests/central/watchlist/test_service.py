@@ -17,10 +17,12 @@ from central.store import DeviceStatus
 from central.watchlist import ImportRejected, IndexCekalChecker, WatchlistService, load_or_create_key
 from core.clock import ManualClock
 from core.watchlist import (
+    Snapshot,
     SnapshotSignatureError,
     VersionChainError,
     apply_delta,
     load_entries_csv,
+    sign_snapshot,
     verify_delta,
     verify_snapshot,
 )
@@ -245,3 +247,20 @@ def test_the_signing_key_is_created_once_and_private(tmp_path: Path) -> None:
     second = load_or_create_key(path)
     assert os.stat(path).st_mode & 0o777 == 0o600
     assert first.public_key() == second.public_key()
+
+
+def test_the_streamed_snapshot_is_the_snapshot_of_the_sorted_entries(
+    service: WatchlistService, key: Ed25519PrivateKey
+) -> None:
+    # Each version's snapshot is written entry by entry from the store (a large list is never held
+    # whole); it must be exactly the signed snapshot of the entries in id order, with their hash.
+    service.import_csv(io.StringIO(HEADER + GOOD_ROWS), by="supervisor")
+    # "c_000" sorts after "c-001" by code point, but before it in a linguistic (PostgreSQL default) order.
+    service.add({**BUDI, "entry_id": "c_000"}, by="supervisor")
+    version = service.current_version()
+    row = service.version_row(version)
+    entries = tuple(sorted(service.entries(), key=lambda e: e.entry_id))
+    expected = Snapshot(version, entries, row["created_at"])
+    assert len(entries) == row["entries"] >= 3
+    assert service.snapshot_bytes(version) == sign_snapshot(expected, key)
+    assert row["content_hash"] == expected.content_hash().hex()

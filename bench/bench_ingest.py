@@ -294,7 +294,7 @@ def raw_throughput(broker: MosquittoBroker, count: int, *, paho_subscriber: bool
     """Mosquitto alone, fed by the same publishers: a socket-level subscriber (``paho_subscriber``:
     a paho subscriber, the Python client library's own ceiling)."""
     if not paho_subscriber:
-        ready, out = threading.Event(), {}
+        ready, out = threading.Event(), dict[str, float]()
         thread = threading.Thread(target=_raw_subscriber, args=(broker.port, count, ready, out))
         thread.start()
         ready.wait(10)
@@ -358,12 +358,26 @@ def new_central(url: str) -> Central:
     return central
 
 
+STALL = 30.0  # seconds without a new stored event before a run is given up
+
+
 def wait_stored(central: Central, expected: int, timeout: float) -> float:
-    """Wall time when ``expected`` events are in the store (polls the count; fails after ``timeout``)."""
+    """Wall time when ``expected`` events are in the store (polls the count; fails after ``timeout``,
+    or after ``STALL`` seconds without progress: the benchmark's publishers do not re-send, so events
+    the broker handed to a session nobody reads never arrive)."""
     deadline = time.time() + timeout
+    last, progressed = -1, time.time()
     while time.time() < deadline:
-        if central.store.count("events") >= expected:
+        stored = central.store.count("events")
+        if stored >= expected:
             return time.time()
+        if stored != last:
+            last, progressed = stored, time.time()
+        elif time.time() - progressed > STALL:
+            raise SystemExit(
+                f"stuck at {stored} of {expected} events stored for {STALL:.0f} s: did a stopped "
+                "ingest's persistent session stay in the shared group (the broker queues its share)?"
+            )
         time.sleep(0.05)
     raise SystemExit(f"only {central.store.count('events')} of {expected} events stored after {timeout} s")
 
@@ -393,17 +407,19 @@ class Run:
 
 
 def _ingest_worker(
-    url: str, broker_url: str, client_id: str, keep: int, ready: Any, stop: Any, out: Any
+    url: str, broker_url: str, client_id: str, keep: int, ready: Any, stop: Any, out: Any, leave: bool
 ) -> None:
     """One central ingest process (as ``serve`` runs it) on the shared subscription; reports its stats
-    and its CPU seconds (all threads) when told to stop."""
+    and its CPU seconds (all threads) when told to stop. ``leave``: unsubscribe when stopping (a run's
+    instances leave the group, so that the next run's are its only members); otherwise the broker
+    keeps the session and queues its share, as for a central that restarts."""
     central = Central(Store(url, create=False))
     ingest = Ingest(central, broker_url, client_id=client_id, keep_latencies=keep).start()
     ready.set()
     cpu = time.process_time()
     stop.wait(900)
     cpu = time.process_time() - cpu
-    ingest.stop(leave_group=True)
+    ingest.stop(leave_group=leave)
     central.store.close()
     stats = ingest.stats
     out.put(
@@ -420,14 +436,17 @@ def _ingest_worker(
 class Ingests:
     """``n`` central ingest processes on one shared subscription (``n == 1``: the single process)."""
 
-    def __init__(self, url: str, broker_url: str, n: int, keep: int, prefix: str = "central") -> None:
-        self.stop, self.out = mp.Event(), mp.Queue()
+    def __init__(
+        self, url: str, broker_url: str, n: int, keep: int, prefix: str = "central", leave: bool = True
+    ) -> None:
+        self.stop = mp.Event()
+        self.out: mp.Queue[dict[str, Any]] = mp.Queue()
         self.processes = []
         for i in range(n):
             ready = mp.Event()
             process = mp.Process(
                 target=_ingest_worker,
-                args=(url, broker_url, f"{prefix}-{i}", keep, ready, self.stop, self.out),
+                args=(url, broker_url, f"{prefix}-{i}", keep, ready, self.stop, self.out, leave),
             )
             process.start()
             if not ready.wait(60):
@@ -465,7 +484,8 @@ def backlog_run(
     try:
         central = new_central(url)
         # Central runs once so that the broker knows its (persistent, shared) subscriptions, then goes down.
-        Ingests(url, broker.url, procs, keep=0, prefix="central-backlog").finish()
+        # (Without leaving the group: the broker must keep the sessions and queue the backlog for them.)
+        Ingests(url, broker.url, procs, keep=0, prefix="central-backlog", leave=False).finish()
         Publishers(broker.port, backlog).join()
         live_count = int(live_rate * live_seconds)
         live = Publishers(broker.port, live_count, live_rate)

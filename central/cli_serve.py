@@ -2,11 +2,13 @@
 
 python -m central user add admin --role administrator < password.txt
 python -m central serve --db sqlite:///central.db --broker mqtt://127.0.0.1:1883
+python -m central serve --ingest-workers 2 ...   # a 2-core host at thousands of events a second
 
 One process serves the devices' ingest, the dashboard, the watch lists (signed with the key in
 $CENTRAL_WATCHLIST_KEY or --watchlist-key, announced on MQTT), the permit workflows (SOP variants chosen
 with --sop-choice SERVICE=SOP-ID, fees from --tariffs) and the CCTV desk (gallery signed with the key in
-$IMIGRASI_CCTV_KEY or --cctv-key).
+$IMIGRASI_CCTV_KEY or --cctv-key). With --ingest-workers N the ingest runs as N processes on the
+broker's shared subscription (this one and N - 1 workers; Python uses one core per process).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -26,7 +29,7 @@ from central.cctv.desk import load_or_create_key as load_or_create_cctv_key
 from central.cctv.router import KEY_ENV as CCTV_KEY_ENV
 from central.cli_common import add_broker_files_options, add_db_option, broker_files
 from central.errors import CentralError
-from central.ingest import Ingest
+from central.ingest import Ingest, IngestWorkers, WorkerConfig
 from central.retention import Periodic, Policy
 from central.service import Central, Settings
 from central.store import Store
@@ -62,6 +65,14 @@ def main(argv: list[str]) -> int:
         "--shared-group", default="central", help="MQTT 5 shared subscription group ('' for none)"
     )
     parser.add_argument("--client-id", default=None)
+    parser.add_argument(
+        "--ingest-workers",
+        type=_positive_int,
+        default=os.environ.get("CENTRAL_INGEST_WORKERS", "1"),
+        metavar="N",
+        help="ingest processes on the shared subscription: this one plus N - 1 workers (default 1, or "
+        "$CENTRAL_INGEST_WORKERS); about one per CPU core at sustained thousands of events/s",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument(
@@ -108,6 +119,9 @@ def main(argv: list[str]) -> int:
     )
     add_broker_files_options(parser)
     args = parser.parse_args(argv)
+    if args.ingest_workers > 1 and not args.shared_group:
+        # Without a shared subscription every worker would get every message: N times the work.
+        parser.error("--ingest-workers above 1 needs a --shared-group (the workers share its stream)")
     logs.configure(args.log_level)
     try:
         store = Store(args.db)
@@ -131,10 +145,7 @@ def main(argv: list[str]) -> int:
         catalogue = Catalogue.load(choices=choices)
         tariffs = Tariffs.load(args.tariffs)
         watchlist_key = load_or_create_key(args.watchlist_key)
-        cctv_key_path = args.cctv_key or Path(
-            os.environ.get(CCTV_KEY_ENV) or default_key_path().with_name("cctv-ed25519.pem")
-        )
-        cctv_key = load_or_create_cctv_key(cctv_key_path)
+        cctv_key = load_or_create_cctv_key(_cctv_key_path(args))
         command_key = load_or_create_key(
             args.command_key
             or Path(
@@ -177,6 +188,30 @@ def main(argv: list[str]) -> int:
     if ingest is not None:
         ingest.workflows, ingest.cctv = workflows, desk
         ingest.command_key = command_key  # issue 12: every command to a gate is signed
+    workers = None
+    if ingest is not None and args.ingest_workers > 1:
+        configs = [
+            WorkerConfig(
+                db_url=args.db,
+                broker_url=args.broker,
+                client_id=f"{ingest.client_id}-{n}",
+                username=args.mqtt_user,
+                password=password,
+                shared_group=args.shared_group or None,
+                ca_file=args.ca_file,
+                log_level=args.log_level,
+                setup=_worker_setup,
+                setup_arg=args,
+            )
+            for n in range(1, args.ingest_workers)
+        ]
+        try:
+            workers = IngestWorkers(central, configs).start()
+        except CentralError as exc:
+            print(f"python -m central serve: {exc}", file=sys.stderr)
+            ingest.stop()
+            store.close()
+            return 1
     app = create_app(central, workflows=workflows)
     watchlist_api.install(app, watchlist)
     app.state.cctv = desk
@@ -187,15 +222,56 @@ def main(argv: list[str]) -> int:
     )
     # Issue 12: personal data past its retention period is cleared now and then daily (docs/privacy.md).
     retention = None if args.no_retention else Periodic(store, central.clock, Policy()).start()
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again under the handler that was
+    # there before it: with Python's default one the process would die on the spot, before the
+    # ``finally`` below stops the ingest workers and drains the ingest. This handler ends it as an exit.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", lifespan="off")
     finally:
         if retention is not None:
             retention.stop()
+        if workers is not None:
+            workers.stop()
         if ingest is not None:
             ingest.stop()
         store.close()
     return 0
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _worker_setup(ingest: Ingest, args: argparse.Namespace) -> None:
+    """In an ingest worker process: the workflow engine and the CCTV desk that ``main`` attaches to its
+    own ingest, so a kiosk application or a CCTV alarm is handled the same whichever process gets it
+    (the keys exist by now: ``main`` made them before it started the workers)."""
+    central, store = ingest.central, ingest.central.store
+    catalogue = Catalogue.load(choices=_choices(args.sop_choice))
+    tariffs = Tariffs.load(args.tariffs)
+    watchlist = WatchlistService(store, central.clock, load_or_create_key(args.watchlist_key))
+    ingest.workflows = Workflows(
+        store, central.clock, catalogue, tariffs, cekal=IndexCekalChecker(watchlist), office=args.office
+    )
+    ingest.cctv = CctvDesk(store, central.clock, load_or_create_cctv_key(_cctv_key_path(args)))
+
+
+def _cctv_key_path(args: argparse.Namespace) -> Path:
+    path: Path = args.cctv_key or Path(
+        os.environ.get(CCTV_KEY_ENV) or default_key_path().with_name("cctv-ed25519.pem")
+    )
+    return path
 
 
 def _choices(pairs: list[str]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from central.store import AlertRecord, CrossingRecord, DeviceStatus, EventRecord
 from core import wire
 from core.signing import sign_command
 from core.wire import Channel, Topic
+from core.wire.schema import FieldProblem, struct_codec
 
 CENTRAL_ID = "central"
 # Severity on the wire -> the alert queue's priority.
@@ -68,13 +69,29 @@ def subscriptions(share_group: str | None) -> list[str]:
     return wire.central_subscriptions(share_group)
 
 
+# Parsed topics by their string: a site has a few hundred devices, each publishing on the same few
+# topics, and a ``Topic`` is immutable. Only topics that parse are kept; the cache starts over when full.
+_TOPICS: dict[str, Topic] = {}
+TOPIC_CACHE = 10_000
+
+
+def _origin(topic: str) -> Topic:
+    origin = _TOPICS.get(topic)
+    if origin is None:
+        origin = wire.parse_topic(topic)
+        if len(_TOPICS) >= TOPIC_CACHE:
+            _TOPICS.clear()
+        _TOPICS[topic] = origin
+    return origin
+
+
 def translate(topic: str, payload: bytes, *, received_at: datetime) -> Translated:
     try:
-        origin = wire.parse_topic(topic)
+        origin = _origin(topic)
     except wire.WireError as exc:
         raise Rejected(str(exc), origin=None, event_id=None) from exc
     try:
-        msg = wire.decode_from_topic(origin, payload)
+        msg, raw = _decode(origin, payload)
     except wire.WireError as exc:
         raise Rejected(str(exc), origin=origin, event_id=_readable_event_id(payload)) from exc
     if isinstance(msg, wire.DeviceStatus):
@@ -85,7 +102,56 @@ def translate(topic: str, payload: bytes, *, received_at: datetime) -> Translate
         raise Rejected(
             f"central does not take {type(msg).TYPE} messages", origin=origin, event_id=msg.event_id
         )
-    return _event(origin, msg, payload)
+    return _event(origin, msg, raw)
+
+
+def _decode(origin: Topic, payload: bytes) -> tuple[wire.Message, dict[str, Any]]:
+    """``wire.decode_from_topic(origin, payload)``, and the payload's msgpack map, unpacked only once.
+
+    A valid message (nearly every one) is checked here step by step as ``core.wire`` checks it (size
+    cap, the same msgpack options, envelope, schema range, the message class's own field codec, then
+    channel, site and producer against the topic). The moment any step fails, the payload goes to
+    ``wire.decode_from_topic`` itself, which raises with the wire's own reason: a rejection reads
+    exactly as before. ``tests/central/test_translate.py`` checks on random payloads and topics that
+    both paths accept the same messages and reject the same ones.
+    """
+    raw: Any = None
+    if type(payload) is bytes and len(payload) <= wire.MAX_PAYLOAD_BYTES:
+        try:
+            raw = msgpack.unpackb(payload, raw=False, timestamp=3, strict_map_key=True)
+        except Exception:  # junk: the wire's decoder names what is wrong
+            raw = None
+    type_name = raw.get("type") if type(raw) is dict else None
+    cls = wire.MESSAGE_TYPES.get(type_name) if type(type_name) is str else None
+    if cls is not None:
+        version = raw.get("schema")
+        if type(version) is int and cls.MIN_SCHEMA <= version <= cls.SCHEMA:
+            try:
+                msg: wire.Message = struct_codec(cls).decode_fields(raw, envelope=True)
+            except FieldProblem:
+                pass
+            else:
+                if _belongs(origin, msg):
+                    return msg, raw
+    # Not valid: decode again the wire's way for its reason. (Should it accept what the checks above
+    # did not, its verdict holds: the message is taken, with its body read from a fresh unpack.)
+    msg = wire.decode_from_topic(origin, payload)
+    fresh: dict[str, Any] = msgpack.unpackb(payload, raw=False, timestamp=3, strict_map_key=True)
+    return msg, fresh
+
+
+def _belongs(origin: Topic, msg: wire.Message) -> bool:
+    """The topic checks of ``wire.decode_from_topic``: channel, site, and the device speaking."""
+    if type(msg).CHANNEL is not origin.channel:
+        return False
+    site = getattr(msg, "site", None)
+    if site is not None and site != origin.site:
+        return False
+    if origin.device_id is not None:
+        addressed = getattr(msg, "target", None)
+        if (addressed if addressed is not None else msg.device_id) != origin.device_id:
+            return False
+    return True
 
 
 def _readable_event_id(payload: bytes) -> str | None:
@@ -117,38 +183,57 @@ def _status(msg: wire.DeviceStatus, received_at: datetime) -> DeviceStatus:
     )
 
 
-def _body(payload: bytes, *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The event as JSON for the store, from the payload the wire already validated.
+def _body(raw: dict[str, Any], *, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The event as JSON for the store: the payload's map, which the wire has validated, made JSON-ready
+    in place (it is ours: the decoded message shares no container with it).
 
     Same shape as ``wire.to_jsonable(message)`` (datetimes ISO 8601 with ``Z``, bytes as
     ``{"$base64": ...}``) but read straight from the msgpack map: the generic walk over the message's
     fields costs more than the rest of the ingest together.
     """
-    raw = msgpack.unpackb(payload, raw=False, timestamp=3)
     for name in drop:
         raw.pop(name, None)
-    body: dict[str, Any] = _jsonable(raw)
-    return body
+    return _jsonable_map(raw)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, bytes):
-        return {"$base64": base64.b64encode(value).decode("ascii")}
+def _jsonable_map(value: dict[str, Any]) -> dict[str, Any]:
+    # Only datetimes, bytes and containers change; str, int, float, bool and nil stay as they are.
+    for key, item in value.items():
+        kind = type(item)
+        if kind is dict:
+            _jsonable_map(item)
+        elif kind is list:
+            _jsonable_list(item)
+        elif kind is datetime:
+            value[key] = _iso(item)
+        elif kind is bytes:
+            value[key] = {"$base64": base64.b64encode(item).decode("ascii")}
     return value
 
 
-def _event(origin: Topic, msg: wire.Message, payload: bytes) -> Translated:
+def _jsonable_list(value: list[Any]) -> None:
+    for index, item in enumerate(value):
+        kind = type(item)
+        if kind is dict:
+            _jsonable_map(item)
+        elif kind is list:
+            _jsonable_list(item)
+        elif kind is datetime:
+            value[index] = _iso(item)
+        elif kind is bytes:
+            value[index] = {"$base64": base64.b64encode(item).decode("ascii")}
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _event(origin: Topic, msg: wire.Message, raw: dict[str, Any]) -> Translated:
     if isinstance(msg, wire.CrossingRecord):
-        return Translated(origin, event=_record(msg, _body(payload), crossing=_crossing(msg)))
+        return Translated(origin, event=_record(msg, _body(raw), crossing=_crossing(msg)))
     if isinstance(msg, wire.Alarm):
         if msg.cleared:
-            return Translated(origin, event=_record(msg, _body(payload)), cleared_alarm=msg.alarm_id)
+            return Translated(origin, event=_record(msg, _body(raw)), cleared_alarm=msg.alarm_id)
         alert = AlertRecord(
             kind=msg.kind.value,
             priority=PRIORITY[msg.severity],
@@ -156,7 +241,7 @@ def _event(origin: Topic, msg: wire.Message, payload: bytes) -> Translated:
             face_jpeg=msg.snapshot_jpeg,
         )
         # The raising message's event id is the alarm id, so the alert row and the event share a key.
-        return Translated(origin, event=_record(msg, _body(payload, drop=("snapshot_jpeg",)), alert=alert))
+        return Translated(origin, event=_record(msg, _body(raw, drop=("snapshot_jpeg",)), alert=alert))
     if isinstance(msg, wire.BiometricRetryRequest):
         alert = AlertRecord(
             kind="retry_request",
@@ -171,20 +256,20 @@ def _event(origin: Topic, msg: wire.Message, payload: bytes) -> Translated:
                 "reason": f"attempt {msg.attempt}",
             },
         )
-        return Translated(origin, event=_record(msg, _body(payload), alert=alert))
+        return Translated(origin, event=_record(msg, _body(raw), alert=alert))
     if isinstance(msg, wire.DoorEvent):
         status = DeviceStatus(msg.device_id, at=msg.ts, doors={msg.door.value: msg.state.value})
-        return Translated(origin, event=_record(msg, _body(payload)), status=status)
+        return Translated(origin, event=_record(msg, _body(raw)), status=status)
     if isinstance(msg, wire.EnrolmentRecord):
-        body = _body(payload)
+        body = _body(raw)
         return Translated(origin, event=_record(msg, body), enrolment=body)
     if isinstance(msg, wire.KioskApplication):
-        return Translated(origin, event=_record(msg, _body(payload)), application=case_opening(msg))
+        return Translated(origin, event=_record(msg, _body(raw)), application=case_opening(msg))
     if isinstance(msg, wire.CctvFaceAlarm):
         # The face crop lives in the CCTV desk's alarm row, not twice in the events table.
-        body = _body(payload, drop=("snapshot_jpeg",))
+        body = _body(raw, drop=("snapshot_jpeg",))
         return Translated(origin, event=_record(msg, body), cctv_alarm=msg)
-    return Translated(origin, event=_record(msg, _body(payload)))
+    return Translated(origin, event=_record(msg, _body(raw)))
 
 
 def case_opening(msg: wire.KioskApplication) -> CaseOpening:

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from central import devices
-from central.ingest import Ingest
+from central import cli_pki, devices
+from central.errors import CentralError
+from central.ingest import Ingest, IngestWorkers, WorkerConfig
+from central.live import LiveBus
 from central.service import Central
 from central.store import Store
 from core import wire
 from core.clock import ManualClock
+from core.ports import free_port
 from core.wire import Channel
-from emulator.broker import MosquittoBroker
+from emulator.broker import BrokerConfig, Listener, MosquittoBroker, TlsFiles
 from tests.central.peer_gate import PeerGate, wait_until
 
 
@@ -194,6 +205,70 @@ def test_two_instances_on_one_shared_subscription_store_every_event_once(
         second.store.close()
 
 
+class RecordingBus(LiveBus):
+    """A live bus with one pretend dashboard watching: it keeps what is published."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[str, dict[str, Any]]] = []
+        self._seen_lock = threading.Lock()
+
+    @property
+    def subscribers(self) -> int:
+        return 1
+
+    def publish(self, kind: str, data: dict[str, Any]) -> None:
+        with self._seen_lock:
+            self.seen.append((kind, data))
+
+    def event_ids(self) -> list[str]:
+        with self._seen_lock:
+            return [data["event_id"] for kind, data in self.seen if kind == "event"]
+
+
+def test_ingest_workers_share_the_stream_store_each_event_once_and_feed_the_dashboard(
+    db_url: str, mosquitto: MosquittoBroker
+) -> None:
+    """``serve --ingest-workers 2``: serve's own ingest and one worker process on the shared
+    subscription. Every event is stored once and acked, both take part, and the worker's events reach
+    the serve process's live bus (the dashboards) exactly once too."""
+    store = Store(db_url)
+    bus = RecordingBus()
+    central = Central(store, bus=bus)
+    devices.add_device(store, "gate-01", kind="gate", site="cgk", now=central.clock.now())
+    own = Ingest(central, mosquitto.url, client_id="central-main", max_delay=0.01).start()
+    config = WorkerConfig(db_url=db_url, broker_url=mosquitto.url, client_id="central-main-1", max_delay=0.01)
+    workers = IngestWorkers(central, [config]).start()
+    peer = PeerGate(mosquitto.host, mosquitto.port)
+    try:
+        sent = [peer.publish(peer.crossing()) for _ in range(300)]
+        wait_until(lambda: set(sent) <= peer.acked, timeout=60, what="every ack")
+        wait_until(lambda: len(bus.event_ids()) >= 300, timeout=30, what="every event on the live bus")
+    finally:
+        peer.close()
+        results = workers.stop()
+        own.stop()
+    assert store.count("events") == 300
+    assert len(results) == 1 and "error" not in results[0]
+    worker_stored = results[0]["stored"]
+    assert worker_stored > 0 and own.stats.stored > 0
+    assert worker_stored + own.stats.stored == 300
+    assert own.stats.duplicates == 0 and results[0]["duplicates"] == 0
+    assert sorted(bus.event_ids()) == sorted(sent)
+    # The worker's counts reach this process's metrics (the /metrics endpoint of serve).
+    assert central.metrics.registry.get_sample_value("central_events_stored_total") == 300
+    store.close()
+
+
+def test_an_ingest_worker_that_cannot_connect_fails_its_start_with_the_reason(sqlite_url: str) -> None:
+    store = Store(sqlite_url)
+    central = Central(store)
+    config = WorkerConfig(db_url=sqlite_url, broker_url="mqtt://127.0.0.1:9", client_id="central-x-1")
+    with pytest.raises(CentralError, match=r"central-x-1.*cannot reach the broker"):
+        IngestWorkers(central, [config]).start(timeout=30)
+    store.close()
+
+
 def test_the_ingest_subscribes_through_the_shared_group(ingest: Ingest) -> None:
     assert all(f.startswith("$share/central/imigrasi/v1/") for f in ingest._filters())
     assert {f.rsplit("/", 1)[-1] for f in ingest._filters()} >= {"event", "status"}
@@ -220,3 +295,147 @@ def test_an_unanswered_command_is_sent_again_with_the_same_id(
         silent.close()
         consumer.stop()
         central.store.close()
+
+
+def test_serve_offers_ingest_workers_and_refuses_a_count_below_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from central import cli_serve
+
+    with pytest.raises(SystemExit) as shown:
+        cli_serve.main(["--help"])
+    assert shown.value.code == 0
+    assert "--ingest-workers N" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        cli_serve.main(["--ingest-workers", "0"])
+    assert refused.value.code == 2
+    assert "at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as unshared:
+        cli_serve.main(["--ingest-workers", "2", "--shared-group", ""])
+    assert unshared.value.code == 2
+    assert "needs a --shared-group" in capsys.readouterr().err
+
+
+def test_acks_of_committed_batches_wait_while_messages_queue_and_go_out_together(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the writer is behind, a batch's acks join the next batches' (one ``events_ack`` per
+    device instead of one per device per batch); once it has caught up, or ``ACK_DELAY`` has passed,
+    they go out. Events are committed before any ack is even queued."""
+    from central import ingest as ingest_module
+    from central.ingest import Inbound
+
+    store = Store(sqlite_url)
+    central = Central(store)
+    devices.add_device(store, "gate-01", kind="gate", site="cgk", now=central.clock.now())
+    consumer = Ingest(central, "mqtt://127.0.0.1:1883")  # not connected: publishes wait in paho's queue
+    topic = wire.topic_for("cgk", "gate", "gate-01", Channel.EVENT)
+
+    def crossing() -> bytes:
+        return wire.encode(
+            wire.CrossingRecord(
+                device_id="gate-01",
+                ts=central.clock.now(),
+                session_id=wire.new_event_id(),
+                site="cgk",
+                direction=wire.Direction.DEPARTURE,
+                outcome=wire.CrossingOutcome.CROSSED,
+            )
+        )
+
+    def batch(n: int) -> list[Inbound]:
+        return [Inbound(topic, crossing(), 0.0, mid=i + 1, qos=1) for i in range(n)]
+
+    waiting = Inbound(topic, b"not yet processed", 0.0)
+    consumer._inbox.append(waiting)  # the writer is behind: more has arrived
+    consumer.process(batch(20))
+    consumer.process(batch(30))
+    assert store.count("events") == 50 and consumer.stats.acks_sent == 0
+    consumer._inbox.clear()  # caught up
+    consumer.process(batch(5))
+    assert store.count("events") == 55 and consumer.stats.acks_sent == 1  # all 55 ids, one message
+    monkeypatch.setattr(ingest_module, "ACK_DELAY", 0.0)
+    consumer._inbox.append(waiting)
+    consumer.process(batch(5))  # behind, but the oldest waiting ack is due
+    assert consumer.stats.acks_sent == 2
+    store.close()
+
+
+def test_serve_with_two_ingest_workers_stores_every_event_once_and_stops_cleanly(
+    tmp_path: Path, mosquitto: MosquittoBroker
+) -> None:
+    """The real ``python -m central serve --ingest-workers 2``: a burst of crossings is stored once and
+    acked, and SIGTERM ends serve and its worker."""
+    db = f"sqlite:///{tmp_path / 'central.db'}"
+    store = Store(db)
+    now = datetime.now(UTC)
+    store.add_user("admin", "not-a-real-hash", "administrator", now=now)
+    devices.add_device(store, "gate-01", kind="gate", site="cgk", now=now)
+    store.close()
+    port = free_port()
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    serve = subprocess.Popen(
+        [
+            sys.executable, "-m", "central", "serve", "--db", db, "--broker", mosquitto.url,
+            "--ingest-workers", "2", "--client-id", "central-e2e", "--port", str(port), "--no-retention",
+            "--watchlist-key", str(keys / "watchlist.pem"), "--command-key", str(keys / "command.pem"),
+            "--cctv-key", str(keys / "cctv.pem"), "--log-level", "WARNING",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    peer = None
+    try:
+        wait_until(lambda: _listening(port) or serve.poll() is not None, timeout=90, what="serve to listen")
+        assert serve.poll() is None, serve.stdout.read() if serve.stdout else ""
+        peer = PeerGate(mosquitto.host, mosquitto.port)
+        sent = [peer.publish(peer.crossing()) for _ in range(200)]
+        wait_until(lambda: set(sent) <= peer.acked, timeout=60, what="every ack")
+    finally:
+        if peer is not None:
+            peer.close()
+        serve.send_signal(signal.SIGTERM)
+        output, _ = serve.communicate(timeout=60)
+    assert serve.returncode == 0, output
+    check = Store(db, create=False)
+    assert check.count("events") == 200
+    check.close()
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_the_ingest_reads_ahead_over_tls_too(tmp_path: Path, sqlite_url: str) -> None:
+    """The read-ahead socket wraps the TLS socket as well (``pending`` counts both buffers): a burst
+    through an ``mqtts://`` listener is stored and acked in full."""
+    pki_dir = tmp_path / "pki"
+    assert cli_pki.main(["init", "--dir", str(pki_dir)]) == 0
+    tls = TlsFiles(
+        pki_dir / "ca.crt", pki_dir / "broker.crt", pki_dir / "broker.key", require_certificate=False
+    )
+    tls_port = free_port()
+    config = BrokerConfig(more_listeners=[Listener(tls, port=tls_port)])
+    broker = MosquittoBroker(tmp_path / "broker", config).start()
+    store = Store(sqlite_url)
+    central = Central(store)
+    devices.add_device(store, "gate-01", kind="gate", site="cgk", now=central.clock.now())
+    consumer = Ingest(
+        central, f"mqtts://127.0.0.1:{tls_port}", ca_file=str(pki_dir / "ca.crt"), max_delay=0.01
+    ).start()
+    peer = PeerGate(broker.host, broker.port)  # the gate on the plain listener of the same broker
+    try:
+        sent = [peer.publish(peer.crossing()) for _ in range(400)]
+        wait_until(lambda: set(sent) <= peer.acked, timeout=60, what="every ack over TLS")
+        assert store.count("events") == 400 and consumer.stats.stored == 400
+    finally:
+        peer.close()
+        consumer.stop()
+        broker.kill()
+        store.close()

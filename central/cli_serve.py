@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -47,6 +49,13 @@ log = logging.getLogger("central.serve")
 PASSWORD_ENV = "CENTRAL_MQTT_PASSWORD"
 
 
+def default_client_id() -> str:
+    """``central-<hostname>``: the same on every restart of this host's instance (MQTT client ids
+    allow any characters, but we keep to what shows plainly in the broker's log and ACL)."""
+    host = re.sub(r"[^A-Za-z0-9-]+", "-", socket.gethostname()).strip("-").lower() or "host"
+    return f"central-{host[:40]}"
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m central serve",
@@ -61,10 +70,19 @@ def main(argv: list[str]) -> int:
         "--mqtt-password-file", type=Path, help=f"file holding central's MQTT password (or ${PASSWORD_ENV})"
     )
     parser.add_argument("--ca-file", help="CA certificate for an mqtts:// broker")
+    parser.add_argument("--cert-file", help="central's client certificate (PEM) for a TLS listener")
+    parser.add_argument("--key-file", help="the private key of --cert-file (PEM)")
     parser.add_argument(
         "--shared-group", default="central", help="MQTT 5 shared subscription group ('' for none)"
     )
-    parser.add_argument("--client-id", default=None)
+    parser.add_argument(
+        "--client-id",
+        default=os.environ.get("CENTRAL_CLIENT_ID") or default_client_id(),
+        help="MQTT client id, stable across restarts so the broker's persistent session is picked up "
+        "again (a new id would leave the old session in the shared group, taking a share of the "
+        "traffic until it expires); default central-<hostname>, or $CENTRAL_CLIENT_ID; give each "
+        "instance on one host its own; workers add -1, -2, ...",
+    )
     parser.add_argument(
         "--ingest-workers",
         type=_positive_int,
@@ -169,6 +187,8 @@ def main(argv: list[str]) -> int:
                 password=password,
                 shared_group=args.shared_group or None,
                 ca_file=args.ca_file,
+                cert_file=args.cert_file,
+                key_file=args.key_file,
             ).start()
         except CentralError as exc:
             print(f"python -m central serve: {exc}", file=sys.stderr)
@@ -199,6 +219,8 @@ def main(argv: list[str]) -> int:
                 password=password,
                 shared_group=args.shared_group or None,
                 ca_file=args.ca_file,
+                cert_file=args.cert_file,
+                key_file=args.key_file,
                 log_level=args.log_level,
                 setup=_worker_setup,
                 setup_arg=args,

@@ -219,6 +219,8 @@ class Ingest:
         batch_size: int = 1000,
         max_delay: float = 0.05,
         ca_file: str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
         keep_latencies: int = 0,
         sends_commands: bool = True,
     ) -> None:
@@ -262,7 +264,8 @@ class Ingest:
         if username:
             self.client.username_pw_set(username, password)
         if self.address.tls:
-            self.client.tls_set(ca_certs=ca_file)
+            # The broker's CA, and central's own client certificate for a listener that requires one.
+            self.client.tls_set(ca_certs=ca_file, certfile=cert_file, keyfile=key_file)
         self.client.max_inflight_messages_set(1000)
         self.client.max_queued_messages_set(0)
         self.client.on_connect = self._on_connect
@@ -620,6 +623,8 @@ class WorkerConfig:
     password: str | None = None
     shared_group: str | None = "central"
     ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
     batch_size: int = 1000
     max_delay: float = 0.05
     log_level: str = "INFO"
@@ -651,6 +656,8 @@ def _worker_main(
         batch_size=config.batch_size,
         max_delay=config.max_delay,
         ca_file=config.ca_file,
+        cert_file=config.cert_file,
+        key_file=config.key_file,
         sends_commands=False,
     )
     try:

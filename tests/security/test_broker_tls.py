@@ -13,7 +13,10 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from central import cli_pki, devices, pki
+from central.cli_serve import default_client_id
 from central.devices import BrokerFiles
+from central.ingest import Ingest, IngestError
+from central.service import Central
 from central.store import Store
 from core.clock import ManualClock
 from emulator.broker import BrokerConfig, MosquittoBroker, TlsFiles
@@ -173,3 +176,32 @@ def test_pki_init_writes_a_tls_only_broker_config(site: Site) -> None:
     assert "allow_anonymous false" in conf
     assert "require_certificate true" in conf
     assert (site.pki_dir / "ca.key").stat().st_mode & 0o077 == 0
+
+
+def test_central_s_ingest_connects_with_its_own_client_certificate(site: Site, sqlite_url: str) -> None:
+    """The same listener as the gates' (certificate required): central presents its own certificate
+    (``pki init`` issues ``central.crt``)."""
+    store = Store(sqlite_url)
+    central = Central(store)
+    options = {"username": "central", "password": CENTRAL_PASSWORD, "ca_file": str(site.pki_dir / "ca.crt")}
+    try:
+        with pytest.raises(IngestError):  # no certificate: the TLS handshake fails
+            Ingest(central, site.broker.url, **options).start(timeout=5)
+        ingest = Ingest(
+            central,
+            site.broker.url,
+            client_id=default_client_id(),
+            cert_file=str(site.pki_dir / "central.crt"),
+            key_file=str(site.pki_dir / "central.key"),
+            **options,
+        ).start(timeout=10)
+        assert ingest.is_connected
+        ingest.stop()
+    finally:
+        store.close()
+
+
+def test_serve_s_default_client_id_is_stable_across_restarts() -> None:
+    assert default_client_id() == default_client_id()
+    assert default_client_id().startswith("central-")
+    assert all(c.isalnum() or c == "-" for c in default_client_id())

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import re
 import signal
 import sys
@@ -34,6 +33,7 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from core.clock import SystemClock
 from edge.link import MqttLink
@@ -78,15 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     options = link_options(args)
-    if "cert_file" in options:
-        message = "the kiosk cannot present a client certificate (KioskConfig has no TLS files)"
-        print(f"python -m emulator kiosk: {message}; leave out --cert-file", file=sys.stderr)
-        return 2
-    if "ca_file" in options:
-        # KioskConfig has a broker account but no TLS files: the kiosk's MqttLink then verifies the
-        # broker against the system trust store (paho's load_default_certs), which this process points
-        # at the site CA, as installing the CA on a kiosk's operating system would.
-        os.environ["SSL_CERT_FILE"] = str(options["ca_file"])
     stop = threading.Event()
 
     def on_signal(_sig: int, _frame: FrameType | None) -> None:
@@ -94,15 +85,15 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    return EmulatedKiosk(args, options.get("username"), options.get("password"), stop).run()
+    return EmulatedKiosk(args, options, stop).run()
 
 
 class EmulatedKiosk:
-    def __init__(
-        self, args: argparse.Namespace, username: str | None, password: str | None, stop: threading.Event
-    ) -> None:
+    def __init__(self, args: argparse.Namespace, link: dict[str, Any], stop: threading.Event) -> None:
+        """``link``: the broker identity (``emulator.sitetls.link_options``): account, password and
+        the TLS files, which go into the kiosk's own config as a deployed kiosk's TOML would carry them."""
         self.args, self.stop = args, stop
-        self.username, self.password = username, password
+        self.link = link
         self.folder: Path = args.folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(self.folder / "ledger.jsonl")
@@ -134,8 +125,11 @@ class EmulatedKiosk:
             central_url=args.central_url,
             central_token=args.device_token_file.read_text(encoding="utf-8").strip(),
             broker_url=args.broker,
-            mqtt_username=self.username,
-            mqtt_password=self.password,
+            mqtt_username=self.link.get("username"),
+            mqtt_password=self.link.get("password"),
+            mqtt_ca_file=self.link.get("ca_file"),
+            mqtt_cert_file=self.link.get("cert_file"),
+            mqtt_key_file=self.link.get("key_file"),
         )
         kiosk = build(config, face_pipeline=face)
         server = BackgroundServer(kiosk.app).start()

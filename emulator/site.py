@@ -128,19 +128,13 @@ class Site:
     def dashboard_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}/"
 
-    @property
-    def accounts_url(self) -> str:
-        """Where central and the kiosks connect: the TLS listener without client certificates (with
-        TLS; emulator.sitetls says why), else the one plain listener."""
-        return self.broker.listener_url(0) if self.security is not None else self.broker.url
-
     def start(self) -> None:
         self.started_at = time.monotonic()
         # Accounts, ACL and certificates first: Mosquitto reads its password file and ACL at start.
         self._prepare_central()
         self.broker.start()
         if self.security is not None:
-            self.log(f"broker TLS only at {self.broker.url} (devices) and {self.accounts_url} (accounts)")
+            self.log(f"broker TLS only at {self.broker.url} (every client: certificate and password)")
         else:
             self.log(f"broker (plain, anonymous: --no-tls) at {self.broker.url}")
         self.start_central()
@@ -203,9 +197,8 @@ class Site:
             write_secret(folder / "device.token", str(creds["api_token"]))
             identity = None
             if self.security is not None:
-                # No client certificate: KioskConfig cannot carry one yet (emulator.sitetls).
                 password = str(creds["mqtt_password"])
-                identity = self.security.device(kiosk_id, password, folder, certificate=False)
+                identity = self.security.device(kiosk_id, password, folder, certificate=True)
                 self.identities[kiosk_id] = identity
             self.kiosk_processes.append(self._kiosk(k, kiosk_id, folder, identity))
         # The emulated supervisor acts through central's command API with the demo supervisor's token.
@@ -278,7 +271,7 @@ class Site:
 
     def start_central(self) -> None:
         log = open(self.folder / "central.log", "ab")  # noqa: SIM115 - the child keeps it open
-        argv = [PYTHON, "-m", "central", "serve", "--db", self.db_url, "--broker", self.accounts_url,
+        argv = [PYTHON, "-m", "central", "serve", "--db", self.db_url, "--broker", self.broker.url,
                 "--port", str(self.http_port), "--log-level", "WARNING", "--watchlist-key",
                 str(self.watchlist_key), "--command-key", str(self.command_key),
                 # One MQTT client id across restarts: a central restarted after kill -9 resumes its own
@@ -288,9 +281,10 @@ class Site:
                 "--client-id", "central-emulated-site"]  # fmt: skip
         identity = self.identities.get("central")
         if identity is not None:
-            # Its own broker account over TLS (central has no client certificate option yet).
+            # Its own broker account and client certificate over TLS.
             argv += ["--mqtt-user", identity.username, "--mqtt-password-file", str(identity.password_file),
-                     "--ca-file", str(identity.ca_file)]  # fmt: skip
+                     "--ca-file", str(identity.ca_file), "--cert-file", str(identity.cert_file),
+                     "--key-file", str(identity.key_file)]  # fmt: skip
         self.central = subprocess.Popen(argv, stdout=log, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -354,7 +348,7 @@ class Site:
         argv = kiosk_argv(
             index=k, device_id=kiosk_id, site=self.site_id, folder=folder, seed=self.seed,
             applicants=self.applicants, central_url=self.dashboard_url.rstrip("/"),
-            broker_url=self.accounts_url, pace_s=self.kiosk_pace_s, drain_timeout_s=self.drain_timeout_s,
+            broker_url=self.broker.url, pace_s=self.kiosk_pace_s, drain_timeout_s=self.drain_timeout_s,
             identity=identity_args(identity),
         )  # fmt: skip
         return KioskProcess(k, kiosk_id, folder, argv)
@@ -515,8 +509,7 @@ class Site:
             return {"enabled": False, "note": "plain anonymous broker (--no-tls, debugging only)"}
         return {
             "enabled": True,
-            "devices_listener": self.broker.url,
-            "accounts_listener": self.accounts_url,
+            "listener": self.broker.url,
             "anonymous": False,
             "accounts": sorted(self.identities),
             "client_certificates": sorted(k for k, v in self.identities.items() if v.cert_file is not None),

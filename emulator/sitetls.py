@@ -2,24 +2,18 @@
 
 ``SiteTls(folder)`` makes, for one run (never the user's own PKI or keys):
 
-* ``pki/``: the site CA, the broker's server certificate (``127.0.0.1``, ``localhost``) and a client
-  certificate per gate (common name = device id), by ``central.pki`` (what ``python -m central pki init``
-  and ``pki issue`` do);
+* ``pki/``: the site CA, the broker's server certificate (``127.0.0.1``, ``localhost``), central's client
+  certificate and one per gate and kiosk (common name = device id), by ``central.pki`` (what
+  ``python -m central pki init`` and ``pki issue`` do);
 * ``broker/passwd`` and ``broker/acl``: Mosquitto's password file and ACL, written by central's own
   ``python -m central device add --password-file --acl-file`` (``central.devices``), so a device may
   publish only under its own topics and read only its own commands and acks and the site's watch-list
   announcement; central's consumer has its own account (``central``);
 * ``<device>/mqtt.password``: each device's broker password (mode 0600, never on a command line).
 
-The broker gets two TLS listeners and no plain one, anonymous access off:
-
-* ``devices``: a client certificate from the site CA **and** the device's password (the gates);
-* ``accounts``: TLS with the password only, for the clients whose code cannot present a client
-  certificate yet: central (``python -m central serve`` has ``--ca-file`` but no client certificate
-  option) and the kiosks (``kiosk.config.KioskConfig`` has a broker user and password but no TLS files;
-  the emulated kiosk trusts the site CA through ``SSL_CERT_FILE``, which is the system trust store
-  the kiosk's ``MqttLink`` falls back on). docs/emulator.md lists the two changes that would move them
-  onto the ``devices`` listener.
+The broker gets one TLS listener and no plain one, anonymous access off: every client (central with
+``serve --cert-file/--key-file``, the gates, the kiosks with ``[central] mqtt_cert_file``) presents a
+client certificate from the site CA **and** its own account's password.
 """
 
 from __future__ import annotations
@@ -31,7 +25,7 @@ from typing import Any
 
 from central import pki
 from central.devices import BrokerFiles, set_central_password
-from emulator.broker import BrokerConfig, Listener, TlsFiles
+from emulator.broker import BrokerConfig, TlsFiles
 
 CENTRAL_ACCOUNT = "central"
 
@@ -85,7 +79,14 @@ class SiteTls:
         return self.folder / "central.mqtt-password"
 
     def central(self) -> Identity:
-        return Identity(CENTRAL_ACCOUNT, self.central_password_file, self.ca_file)
+        """Central's account; its client certificate is the one ``pki init`` made."""
+        return Identity(
+            CENTRAL_ACCOUNT,
+            self.central_password_file,
+            self.ca_file,
+            self.pki_dir / "central.crt",
+            self.pki_dir / "central.key",
+        )
 
     def device(self, device_id: str, password: str, folder: Path, *, certificate: bool) -> Identity:
         """Keep a device's password (from ``central device add``) and, with ``certificate``, issue its
@@ -98,14 +99,13 @@ class SiteTls:
         return Identity(device_id, password_file, self.ca_file, issued.certfile, issued.keyfile)
 
     def broker_config(self) -> BrokerConfig:
-        """TLS only: ``devices`` (certificate and password) first, then ``accounts`` (password)."""
+        """TLS only, one listener: a client certificate from the site CA and the account's password."""
         ca, cert, key = self.ca_file, self.pki_dir / "broker.crt", self.pki_dir / "broker.key"
         return BrokerConfig(
             allow_anonymous=False,
             password_file=self.files.password_file,
             acl_file=self.files.acl_file,
             tls=TlsFiles(ca, cert, key, require_certificate=True),
-            more_listeners=[Listener(TlsFiles(ca, cert, key, require_certificate=False))],
         )
 
 

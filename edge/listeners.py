@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,9 @@ class OutboxWriter:
         self.ledger = ledger
         self.topic = codec.event_topic(site, device_id)
         self.when_full: Callable[[], None] | None = None
+        # Told (event id, seconds) after each event is stored: the outbox write and the hand-off to MQTT,
+        # the controller's own share of a passage (the site emulator reports it as ``controller_ms``).
+        self.when_emitted: Callable[[str, float], None] | None = None
         self._ledger_lock = threading.Lock()
 
     def on_fact(self, flow: GateFlow, fact: Fact) -> None:
@@ -67,6 +71,7 @@ class OutboxWriter:
 
     def emit(self, message: wire.Message) -> None:
         """Store one wire event (and publish it when the link is up)."""
+        started = time.perf_counter()
         try:
             self.publisher.emit(self.topic, wire.encode(message), event_id=message.event_id)
         except OutboxFullError:
@@ -82,6 +87,8 @@ class OutboxWriter:
         if self.ledger is not None:
             with self._ledger_lock, self.ledger.open("a", encoding="ascii") as out:
                 out.write(message.event_id + "\n")
+        if self.when_emitted is not None:
+            self.when_emitted(message.event_id, time.perf_counter() - started)
 
 
 class JsonLog:

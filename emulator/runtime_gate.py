@@ -208,6 +208,9 @@ class RuntimeGate:
             )
         self.rig = RuntimeRig(config, clock, face, supervisor_delay_s=supervisor_delay_s, command_sink=sink)
         self.ledger = Ledger(ledger_path)
+        # Each event's outbox write + hand-off time, ledgered with it (``controller_ms`` in the summary).
+        self.emit_s: dict[str, float] = {}
+        self.rig.runtime.writer.when_emitted = self.emit_s.__setitem__
         self._faults_applied = 0
         self._recover()
 
@@ -230,7 +233,10 @@ class RuntimeGate:
         ids = self._runtime_ids() + [e.event_id for e in self.rig.runtime.outbox.pending()]
         for event_id in dict.fromkeys(ids):
             if event_id not in known:
-                self.ledger.write({"line": "event", "event_id": event_id, "passenger": passenger})
+                row: dict[str, Any] = {"line": "event", "event_id": event_id, "passenger": passenger}
+                if (seconds := self.emit_s.pop(event_id, None)) is not None:
+                    row["emit_ms"] = round(seconds * 1000, 3)
+                self.ledger.write(row)
                 known.add(event_id)
 
     def _recover(self) -> None:

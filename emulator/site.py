@@ -608,8 +608,8 @@ def _kiosk_lines(kiosks: Any) -> list[str]:
 
 
 def _emit_line(ms: dict[str, Any]) -> str:
-    if ms.get("p50") is None:  # the runtime engine's gates write their outbox themselves: not timed here
-        return "- emit (outbox write + hand-off): not measured by this engine (bench/bench_gate.py does)"
+    if ms.get("p50") is None:  # no gate ledgered an emit time (e.g. nothing was emitted)
+        return "- emit (outbox write + hand-off): no event timed in this run"
     return f"- emit (outbox write + hand-off) p50 {ms['p50']} ms, p95 {ms['p95']} ms"
 
 

@@ -29,6 +29,7 @@ from edge.errors import EnrolmentError, WatchlistCacheError
 from edge.link import LinkConfig, MqttLink
 from edge.outbox import Outbox
 from edge.publisher import EventPublisher
+from edge.sealed import Sealer, SealError
 from edge.watchlist_cache import HttpFetcher, WatchlistCache, load_public_key
 
 log = logging.getLogger("counter.runtime")
@@ -116,6 +117,21 @@ def build(config: StationConfig, *, clock: Clock, face_pipeline: Any = None) -> 
     from counter.web import create_app
 
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    # The data key first (issue 12): a missing or broken key stops the station with a clear error.
+    # Without one configured, the outbox and the enrolment cache each keep the key made beside them.
+    sealer: Sealer | None = None
+    try:
+        if config.data_key_file is not None or config.data_key_env:
+            sealer = Sealer.load(
+                default=config.data_dir / "outbox.db.key",
+                key_file=config.data_key_file,
+                key_env=config.data_key_env,
+            )
+    except SealError as exc:
+        raise CounterConfigError(
+            f"the station's data key: {exc}; set station.data_key_file to a 32-byte key file or "
+            "station.data_key_env to a variable holding 64 hex digits"
+        ) from exc
     watchlist = load_watchlist(config, clock)
     tariffs = Tariffs.load(config.tariffs)
     board = None
@@ -130,17 +146,22 @@ def build(config: StationConfig, *, clock: Clock, face_pipeline: Any = None) -> 
         LinkConfig(
             url=config.link_url or "mqtt://127.0.0.1:1883",
             client_id=config.device_id,
+            username=config.link_username,
+            password=config.link_password,
+            ca_file=config.link_ca_file,
+            cert_file=config.link_cert_file,
+            key_file=config.link_key_file,
             will_topic=status_topic,
             will_payload=offline_will(config.device_id, clock.now()),
         )
     )
-    outbox = Outbox(config.data_dir / "outbox.db")
+    outbox = Outbox(config.data_dir / "outbox.db", sealer=sealer)
     ack_topic = topic_for(config.site, DeviceKind.COUNTER, config.device_id, Channel.ACK)
     publisher = EventPublisher(outbox, link, ack_topic=ack_topic, decode_ack=decode_ack, clock=clock)
     token = config.central_token_file.read_text().strip() if config.central_token_file else ""
     central = CentralClient(config.central_url, token) if config.central_url else None
     enrolments = EnrolmentClient(
-        config.central_url, token=token or None, cache_dir=config.data_dir / "enrolments"
+        config.central_url, token=token or None, cache_dir=config.data_dir / "enrolments", sealer=sealer
     )
 
     def face_reference(passport: PassportData) -> Any:

@@ -152,7 +152,7 @@ class _Client(mqtt.Client):
     """paho's client with a read-ahead socket and acknowledgements sent as one write per batch.
 
     Both lean on paho internals (``_create_socket``, ``_packet_read``, ``_loop_rc_handle``,
-    ``_packet_queue``; stable through paho 2.x, which ``pyproject.toml`` pins); the ingest tests run
+    ``_packet_queue``; tested on paho 2.1-2.2, which ``pyproject.toml`` pins (<2.3)); the ingest tests run
     every path through a real Mosquitto.
     """
 

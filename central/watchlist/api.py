@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from central.api.deps import get_central, require_role
 from central.auth import DEVICE, MANAGERS, STAFF, Principal
@@ -181,6 +183,19 @@ def snapshot(
     return _ranged(request, service.snapshot_bytes(version), f"watchlist-{version}.wls")
 
 
+@router.get("/prepared/{version}")
+def prepared(
+    version: Annotated[int, PathParam(ge=0, le=MAX_DB_INT)],
+    request: Request,
+    service: Service,
+    _who: Annotated[Principal, Depends(DOWNLOADERS)],
+) -> Response:
+    """The signed prepared snapshot of one version (``core.watchlist.load_prepared_snapshot``): the
+    built index, hundreds of MiB for a million entries, streamed from central's file; Range resumes."""
+    info = service.prepared_file(version)
+    return _ranged_file(request, info.path, info.sha256, info.size, f"watchlist-{version}.wlp")
+
+
 @router.get("/deltas/{span}")
 def delta_span(
     span: str, request: Request, service: Service, _who: Annotated[Principal, Depends(DOWNLOADERS)]
@@ -207,6 +222,43 @@ def delta_from(
 def _ranged(request: Request, data: bytes, filename: str) -> Response:
     """Whole file, or the one byte range asked for (206), so an interrupted download resumes."""
     etag = '"' + hashlib.sha256(data).hexdigest() + '"'
+    status, start, end, headers = _range_of(request, len(data), etag, filename)
+    if status == 416:
+        return Response(b"", status_code=416, headers=headers, media_type=SIGNED)
+    return Response(data[start : end + 1], status_code=status, media_type=SIGNED, headers=headers)
+
+
+def _ranged_file(request: Request, path: Path, sha256: str, size: int, filename: str) -> Response:
+    """``_ranged`` for a large file: read and sent a chunk at a time, never held whole."""
+    status, start, end, headers = _range_of(request, size, f'"{sha256}"', filename)
+    if status == 416:
+        return Response(b"", status_code=416, headers=headers, media_type=SIGNED)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise NotFound(
+            f"the prepared snapshot {path.name} is gone ({exc}); fetch the one announced now"
+        ) from exc
+
+    def body() -> Iterator[bytes]:
+        with handle:
+            handle.seek(start)
+            left = end + 1 - start
+            while left > 0:
+                chunk = handle.read(min(left, 1 << 20))
+                if not chunk:
+                    return
+                left -= len(chunk)
+                yield chunk
+
+    headers["Content-Length"] = str(end + 1 - start)
+    return StreamingResponse(body(), status_code=status, media_type=SIGNED, headers=headers)
+
+
+def _range_of(request: Request, size: int, etag: str, filename: str) -> tuple[int, int, int, dict[str, str]]:
+    """(status, first byte, last byte, headers) for a download of ``size`` bytes: 200 for the whole
+    file (no Range, or an If-Range for another version of it), 206 for ``bytes=N-M`` / ``bytes=N-`` /
+    ``bytes=-N``, 416 for a range past the end."""
     headers = {
         "Accept-Ranges": "bytes",
         "ETag": etag,
@@ -215,8 +267,7 @@ def _ranged(request: Request, data: bytes, filename: str) -> Response:
     wanted = request.headers.get("range")
     if_range = request.headers.get("if-range")
     if not wanted or (if_range is not None and if_range != etag):
-        return Response(data, media_type=SIGNED, headers=headers)
-    size = len(data)
+        return 200, 0, size - 1, headers
     match = _RANGE.match(wanted.strip())
     start: int | None = None
     end = size - 1
@@ -228,11 +279,9 @@ def _ranged(request: Request, data: bytes, filename: str) -> Response:
         else:
             start = max(0, size - int(last))
     if start is None or start >= size or start > end:
-        return Response(
-            b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"}, media_type=SIGNED
-        )
+        return 416, 0, -1, {**headers, "Content-Range": f"bytes */{size}"}
     headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return Response(data[start : end + 1], status_code=206, media_type=SIGNED, headers=headers)
+    return 206, start, end, headers
 
 
 def _jsonable(value: Any) -> Any:

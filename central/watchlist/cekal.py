@@ -49,8 +49,8 @@ def applicant_query(applicant: Mapping[str, Any]) -> Query | None:
 
 
 class IndexCekalChecker:
-    """``central.workflows.engine.CekalChecker`` on a ``WatchlistIndex`` of the current list version;
-    the index is rebuilt when the version changes."""
+    """``central.workflows.engine.CekalChecker`` on a ``WatchlistIndex`` of the current list version
+    (``WatchlistService.current_index``: rebuilt when the version changes)."""
 
     def __init__(
         self,
@@ -67,6 +67,13 @@ class IndexCekalChecker:
         self._index = WatchlistIndex.build([], self.config)
 
     def index(self) -> WatchlistIndex:
+        """The current version's index: the service's own (one build per version, shared with the
+        prepared snapshots), re-scored with this checker's config when only weights differ."""
+        own, shared_config = self.config, self.service.config
+        if _budgets(own) == _budgets(shared_config):
+            _version, shared = self.service.current_index()
+            return shared if own == shared_config else shared.with_config(own)
+        # Other edit budgets shape another deletion index: one of its own.
         version = self.service.current_version()
         with self._lock:
             if version != self._version:
@@ -84,3 +91,7 @@ class IndexCekalChecker:
             return []
         hits = self.index().match(query, today=today, lists=self.lists)
         return [CekalHit(h.entry_id, h.verdict.value) for h in hits]
+
+
+def _budgets(config: MatchConfig) -> tuple[int, int, int]:
+    return (config.edits_long_token, config.edits_short_token, config.long_token)

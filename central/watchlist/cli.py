@@ -3,7 +3,10 @@
 ``import FILE`` validates every row and applies nothing when any row is bad (every bad value is
 printed as ``FILE:LINE: COLUMN: message``, exit status 2); otherwise all rows are applied as one new
 list version. ``--replace`` makes the file the whole list (entries not in it are removed).
-``--broker`` also publishes the retained announcement on every site's topic.
+``--broker`` also publishes the retained announcement on every site's topic. ``--prepared-dir DIR``
+(default ``$CENTRAL_WATCHLIST_PREPARED_DIR``) also writes the current version's signed prepared snapshot
+there (the built index gates load without a rebuild; the directory central serve's API reads) before
+announcing it.
 """
 
 from __future__ import annotations
@@ -18,13 +21,20 @@ from central.cli_common import add_db_option
 from central.errors import CentralError
 from central.store import Store
 from central.watchlist.keys import KEY_ENV, default_key_path, load_or_create_key
-from central.watchlist.service import ImportRejected, MqttPublisher, WatchlistService
+from central.watchlist.service import PREPARED_DIR_ENV, ImportRejected, MqttPublisher, WatchlistService
 from core.clock import SystemClock
 
 
 def _service(args: argparse.Namespace, store: Store) -> WatchlistService:
     publisher = MqttPublisher.connect(args.broker) if getattr(args, "broker", None) else None
-    return WatchlistService(store, SystemClock(), load_or_create_key(args.key), publisher=publisher)
+    return WatchlistService(
+        store,
+        SystemClock(),
+        load_or_create_key(args.key),
+        publisher=publisher,
+        prepared_dir=getattr(args, "prepared_dir", None),
+        prepare_in_background=False,  # the command ends when done: prepare at once
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -52,6 +62,13 @@ def main(argv: list[str]) -> int:
         )
     for p in (imp, ann):
         p.add_argument("--broker", help="mqtt://HOST:PORT to announce the new version on")
+        p.add_argument(
+            "--prepared-dir",
+            type=Path,
+            default=None,
+            help=f"write the signed prepared snapshot of the current version here "
+            f"(default ${PREPARED_DIR_ENV})",
+        )
     args = parser.parse_args(argv)
     try:
         store = Store(args.db)
@@ -87,6 +104,9 @@ def main(argv: list[str]) -> int:
                     count = service.export_csv(fh)
                 print(f"{count} entries of version {service.current_version()} written to {args.file}")
         else:
+            prepared = service.prepare_current()
+            if prepared is not None:
+                print(f"prepared snapshot of version {prepared} in {service.prepared_dir}")
             sites = service.announce()
             print(f"version {service.current_version()} announced to: {', '.join(sites) or 'no site'}")
     except CentralError as exc:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,15 +33,26 @@ from central.watchlist.keys import key_id
 from core.clock import Clock
 from core.watchlist import (
     Delta,
+    MatchConfig,
     RowError,
     SnapshotWriter,
     WatchlistEntry,
     WatchlistError,
+    WatchlistIndex,
+    content_hash_rows,
     parse_entries_csv,
     sign_delta,
     write_entries_csv,
+    write_prepared_index,
 )
-from core.wire import ArtifactRef, WatchlistAnnouncement, canonical_bytes, encode, site_topic_for
+from core.wire import (
+    ArtifactRef,
+    PreparedOffer,
+    WatchlistAnnouncement,
+    canonical_bytes,
+    encode,
+    site_topic_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +64,8 @@ CENTRAL_ID = "central"
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 LIST_CHECKING_KINDS = ("gate", "counter")  # devices that run the cekal check on a local replica
 _PROTECTED = ("entry_id", "created_by", "created_at", "changed_by", "changed_at")
+PREPARED_DIR_ENV = "CENTRAL_WATCHLIST_PREPARED_DIR"
+KEEP_PREPARED = 2  # the newest and the one before: a gate half-way through a download can finish it
 
 
 class Publisher(Protocol):
@@ -134,6 +149,16 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
+class PreparedInfo:
+    """One signed prepared snapshot central keeps on disk (``prepared_dir``), ready to serve."""
+
+    version: int
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
 class DeviceListState:
     """One device's watch-list version as it last reported it, and whether it is behind for too long."""
 
@@ -189,6 +214,9 @@ class WatchlistService:
         publisher: Publisher | None = None,
         sites: Iterable[str] = (),
         stale_after: timedelta = DEFAULT_STALE_AFTER,
+        prepared_dir: str | Path | None = None,
+        prepare_in_background: bool = True,
+        config: MatchConfig | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -200,6 +228,20 @@ class WatchlistService:
         self.stale_after = stale_after
         self.last_announce_error = ""
         self._delta_cache: dict[tuple[int, int], bytes] = {}
+        # Prepared snapshots (the built index, signed; what a gate loads without a rebuild) are
+        # files: hundreds of MiB for a million entries, served in ranges, never held in memory.
+        # Off unless a directory is given (or $CENTRAL_WATCHLIST_PREPARED_DIR names one).
+        where = prepared_dir if prepared_dir is not None else os.environ.get(PREPARED_DIR_ENV) or None
+        self.prepared_dir = Path(where) if where is not None else None
+        self.prepare_in_background = prepare_in_background
+        self.config = config or MatchConfig()
+        self.last_prepare_error = ""
+        self._index: tuple[int, WatchlistIndex] | None = None
+        self._index_lock = threading.Lock()
+        self._prepare_lock = threading.Lock()
+        self._prepare_wanted = threading.Event()
+        self._prepare_thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()
         # The tables come from the store's "heads" migration; create_all is a no-op then and keeps a
         # store migrated before this branch existed working.
         t.metadata.create_all(store.engine, checkfirst=True)
@@ -423,7 +465,8 @@ class WatchlistService:
     def announcement(self, site: str) -> WatchlistAnnouncement | None:
         """The signed ``watchlist_announce`` for ``site``: the current version, the full snapshot of the
         version before it and the delta from there (a gate one version behind fetches only the delta;
-        a new gate fetches both; a gate further behind asks ``deltas?from=ITS_VERSION``)."""
+        a new gate fetches both; a gate further behind asks ``deltas?from=ITS_VERSION``), and the
+        newest prepared snapshot with the delta from it to the current version, when there is one."""
         version = self.current_version()
         if version == 0:
             return None
@@ -443,6 +486,24 @@ class WatchlistService:
                 size=len(data),
             )
         current = self.version_row(version)
+        prepared = None
+        info = self.prepared_info()
+        if info is not None and info.version <= version:
+            prepared_delta = None
+            if info.version < version:
+                data = self.delta_bytes(info.version, version)
+                prepared_delta = ArtifactRef(
+                    path=f"/api/v1/watchlist/deltas/{info.version}-{version}",
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    size=len(data),
+                )
+            prepared = PreparedOffer(
+                version=info.version,
+                snapshot=ArtifactRef(
+                    path=f"/api/v1/watchlist/prepared/{info.version}", sha256=info.sha256, size=info.size
+                ),
+                delta=prepared_delta,
+            )
         message = WatchlistAnnouncement(
             ts=current["created_at"],
             device_id=CENTRAL_ID,
@@ -452,6 +513,7 @@ class WatchlistService:
             snapshot=snapshot,
             delta=delta,
             entries=current["entries"],
+            prepared=prepared,
             key_id=self.key_id,
         )
         return dataclasses.replace(message, signature=self.private_key.sign(canonical_bytes(message)))
@@ -479,7 +541,137 @@ class WatchlistService:
                 log.warning("watch-list announcement to %s failed: %s", site, exc)
                 continue
             done.append(site)
+        if self.prepare_in_background and self.prepared_dir is not None:
+            newest = self.prepared_info()
+            if newest is None or newest.version < self.current_version():
+                self.request_prepare()  # e.g. central started with a list but no prepared snapshot yet
         return done
+
+    # -- the built index and prepared snapshots -------------------------------------------------
+
+    def current_index(self) -> tuple[int, WatchlistIndex]:
+        """The matching index of the current version (built once per version, streamed from the
+        store into packed entries: a million entries are never held as objects) and its version.
+        Shared by the cekal checker and the prepared snapshots; the previous version's index is
+        dropped before the next is built, so one index is in memory at a time."""
+        with self._index_lock:
+            for _ in range(5):
+                version = self.current_version()
+                cached = self._index
+                if cached is not None and cached[0] == version:
+                    return cached
+                self._index = None
+                index = WatchlistIndex.build(self.iter_entries(), self.config, pack_entries=True)
+                # Entries and version rows change in one transaction: the same version before and
+                # after the read means the entries read are that version's.
+                if self.current_version() == version:
+                    self._index = (version, index)
+                    return self._index
+                del index
+            raise Conflict("the watch list kept changing while its index was built; try again")
+
+    def prepared_info(self) -> PreparedInfo | None:
+        """The newest prepared snapshot on disk, or None (none made yet, or prepared snapshots off)."""
+        found = self._prepared_files()
+        return found[-1] if found else None
+
+    def prepared_file(self, version: int) -> PreparedInfo:
+        for info in self._prepared_files():
+            if info.version == version:
+                return info
+        raise NotFound(
+            f"no prepared snapshot of version {version}; the announcement names the one to fetch "
+            "(or fetch the plain snapshot)"
+        )
+
+    def prepare_current(self) -> int | None:
+        """Build (or reuse) the current version's index and write its signed prepared snapshot into
+        ``prepared_dir``; keeps the newest ``KEEP_PREPARED``. Returns the version, or None when
+        prepared snapshots are off or the list is empty of versions. The index's content hash is
+        checked against the version's before anything is signed."""
+        directory = self.prepared_dir
+        if directory is None:
+            return None
+        with self._prepare_lock:
+            version, index = self.current_index()
+            if version == 0:
+                return None
+            newest = self.prepared_info()
+            if newest is not None and newest.version >= version:
+                return newest.version
+            row = self.version_row(version)
+            digest = bytes.fromhex(row["content_hash"])
+            if content_hash_rows(version, len(index), index.entry_rows(by_id=True)) != digest:
+                raise WatchlistError(
+                    f"the index built for version {version} does not hash to that version's content; "
+                    "nothing was signed (the store changed under the build, or a bug): try again"
+                )
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / f"{version:012d}.wlp"
+            sha256, size = write_prepared_index(
+                path, index, version, row["created_at"], digest, self.private_key
+            )
+            meta = directory / f"{version:012d}.json"
+            tmp = meta.with_name(meta.name + ".tmp")
+            tmp.write_text(json.dumps({"version": version, "sha256": sha256, "size": size}))
+            os.replace(tmp, meta)
+            for old in self._prepared_files()[:-KEEP_PREPARED]:
+                old.path.unlink(missing_ok=True)
+                old.path.with_suffix(".json").unlink(missing_ok=True)
+            log.info("watch-list version %s prepared: %s bytes", version, size)
+            return version
+
+    def request_prepare(self) -> None:
+        """Make the current version's prepared snapshot, then announce it: in a background thread
+        (a million entries take about a minute; changes made meanwhile are coalesced into one
+        build of the newest version), or at once with ``prepare_in_background=False``."""
+        if self.prepared_dir is None:
+            return
+        if not self.prepare_in_background:
+            self._prepare_and_announce()
+            return
+        self._prepare_wanted.set()
+        with self._thread_lock:
+            if self._prepare_thread is None:
+                thread = threading.Thread(target=self._prepare_loop, name="watchlist-prepare", daemon=True)
+                self._prepare_thread = thread
+                thread.start()
+
+    def _prepare_loop(self) -> None:
+        while True:
+            if not self._prepare_wanted.wait(timeout=60.0):
+                with self._thread_lock:  # idle: end, unless a request came in just now
+                    if not self._prepare_wanted.is_set():
+                        self._prepare_thread = None
+                        return
+                continue
+            self._prepare_wanted.clear()
+            self._prepare_and_announce()
+
+    def _prepare_and_announce(self) -> None:
+        try:
+            if self.prepare_current() is not None:
+                self.announce()
+            self.last_prepare_error = ""
+        except Exception as exc:  # a background worker must outlive a failed build (store away, ...)
+            self.last_prepare_error = f"{type(exc).__name__}: {exc}"
+            log.exception("watch-list prepared snapshot failed")
+
+    def _prepared_files(self) -> list[PreparedInfo]:
+        directory = self.prepared_dir
+        if directory is None or not directory.is_dir():
+            return []
+        out = []
+        for meta in sorted(directory.glob("*.json")):
+            path = meta.with_suffix(".wlp")
+            try:
+                data = json.loads(meta.read_text())
+                info = PreparedInfo(int(data["version"]), path, str(data["sha256"]), int(data["size"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if path.exists() and path.stat().st_size == info.size:
+                out.append(info)
+        return sorted(out, key=lambda i: i.version)
 
     # -- devices -----------------------------------------------------------------------------------
 
@@ -609,6 +801,7 @@ class WatchlistService:
 
     def _after_change(self) -> None:
         self.announce()
+        self.request_prepare()
 
 
 def _kind(action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:

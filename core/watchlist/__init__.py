@@ -36,11 +36,14 @@ from core.watchlist.model import (
     WatchlistEntry,
 )
 from core.watchlist.normalise import canonical_name, document_key, name_tokens
+from core.watchlist.overlay import OverlayIndex
 from core.watchlist.prepared import (
     PreparedSnapshot,
+    load_prepared_file,
     load_prepared_snapshot,
     sign_prepared_index,
     sign_prepared_snapshot,
+    write_prepared_index,
 )
 from core.watchlist.snapshot import (
     Delta,
@@ -64,6 +67,7 @@ __all__ = [
     "Hit",
     "MatchConfig",
     "NameMatch",
+    "OverlayIndex",
     "PartialDate",
     "PreparedSnapshot",
     "Query",
@@ -83,6 +87,7 @@ __all__ = [
     "content_hash_rows",
     "document_key",
     "load_entries_csv",
+    "load_prepared_file",
     "load_prepared_snapshot",
     "name_similarity",
     "name_tokens",
@@ -95,4 +100,5 @@ __all__ = [
     "verify_delta",
     "verify_snapshot",
     "write_entries_csv",
+    "write_prepared_index",
 ]

@@ -34,7 +34,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 import msgpack
 import numpy as np
@@ -52,6 +52,7 @@ _NO_END = np.iinfo(np.int32).max
 _DATE_KINDS = ("exact", "swapped", "partial", "unknown", "differs")
 _FEATURE_KINDS = ("agree", "unknown", "differs")
 IntArray = npt.NDArray[np.int64]
+_Buf = TypeVar("_Buf")
 _SKIP_POSTINGS = 2048  # a query token with more postings than this is not read, only checked (see below)
 _SIMILAR_CACHE = 16384  # query tokens whose expansion is kept (a few MiB at most)
 _YEAR_SLOTS = 512  # slot 0: birth date unknown; slot y-1799 for years 1800..2200
@@ -146,6 +147,24 @@ def deletions(token: str, depth: int) -> set[str]:
         frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         out |= frontier
     return out
+
+
+class _Votes(NamedTuple):
+    """What candidate generation found in one index (see ``WatchlistIndex._candidate_votes``)."""
+
+    voted: IntArray  # names with enough votes (and single-token names of a skipped common token)
+    names: IntArray  # every (name, query token) vote: the name ...
+    owners: IntArray  # ... and the query token
+    per_token: IntArray  # by query token: how many names it matched (its rarity)
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """Entries of an index to leave out of every answer (by entry number), and how many names they
+    hold (``core.watchlist.overlay``)."""
+
+    entries: npt.NDArray[np.bool_]
+    names: int
 
 
 _INDEX_MAGIC = b"WLX1"
@@ -610,10 +629,15 @@ class WatchlistIndex:
         (SOP-003-A08 step 3 needs the local replica answering; see ``core.watchlist.prepared``)."""
         return bytes(self.write_into(0))
 
-    def write_into(self, head_room: int) -> bytearray:
+    @overload
+    def write_into(self, head_room: int) -> bytearray: ...
+    @overload
+    def write_into(self, head_room: int, alloc: Callable[[int], _Buf]) -> _Buf: ...
+    def write_into(self, head_room: int, alloc: Callable[[int], Any] = bytearray) -> Any:
         """``to_bytes()`` written once into a new buffer after ``head_room`` free bytes (a multiple of
         8, so arrays stay aligned), for a caller that puts its own header there: the arrays are
-        copied once, not once per layer of framing."""
+        copied once, not once per layer of framing. ``alloc(size)`` makes the zero-filled writable
+        buffer (default a ``bytearray``; central passes a memory map of the file it writes)."""
         if head_room % 8:
             raise WatchlistError(f"head room {head_room} must be a multiple of 8 (arrays stay aligned)")
         names = self._names
@@ -670,7 +694,7 @@ class WatchlistIndex:
         )
         start = head_room + 12 + len(header)
         start += -start % 8
-        out = bytearray(start + pos)
+        out = alloc(start + pos)
         view = memoryview(out)
         view[head_room : head_room + 4] = _INDEX_MAGIC
         view[head_room + 4 : head_room + 12] = len(header).to_bytes(8, "little")
@@ -801,11 +825,30 @@ class WatchlistIndex:
 
         The rare-token rule keeps recall when two errors fall in one short token (``OLGA`` -> ``OGFA``)
         and only one token still matches: a rare token alone is a cheap, precise block."""
+        votes = self._candidate_votes(tokens, year)
+        return self._with_rare(votes, votes.per_token)
+
+    def _with_rare(self, votes: _Votes, per_token: IntArray) -> IntArray:
+        """The voted names plus every name holding a query token that ``per_token`` finds rare."""
+        rare = per_token <= self.config.rare_posting
+        if rare.any() and len(votes.names):
+            return _union(votes.voted, votes.names[rare[votes.owners]])
+        return votes.voted
+
+    def _candidate_votes(self, tokens: Sequence[str], year: int, hidden: Hidden | None = None) -> _Votes:
+        """The names voted in by ``min(2, ...)`` query tokens, and the votes (name, query token) behind
+        the rare-token rule, with how many names each query token matched (``per_token``).
+
+        ``hidden``: entries left out as if they were not in the index (``core.watchlist.overlay``: the
+        entries a later delta removed or changed); their names neither become candidates nor count
+        towards a token's rarity, so the answer is that of an index built without them."""
+        k = len(tokens)
         matched = [self._similar_ids(t) for t in tokens]
         owner = np.repeat(np.arange(len(tokens), dtype=np.int64), [len(m) for m in matched])
         tids = np.concatenate(matched) if matched else np.zeros(0, np.int64)
         if not len(tids):
-            return np.zeros(0, np.int64)
+            empty = np.zeros(0, np.int64)
+            return _Votes(empty, empty, empty, np.zeros(k, np.int64))
         first, last = self._tok_ps[tids], self._tok_ps[tids + 1]
         if year:
             # Only the query's birth year, plus names listed without a birth date (always candidates).
@@ -818,7 +861,6 @@ class WatchlistIndex:
             lo, hi = self._ps_start[runs], self._ps_start[runs + 1]
         else:
             lo, hi = self._ps_start[first], self._ps_start[last]
-        k = len(tokens)
         # A name of two or more tokens needs votes from two query tokens, so at least one vote comes
         # from a token other than the most common one. The postings of a very common token
         # ("MUHAMMAD" with no birth year: tens of thousands) are then not read at all: the names found
@@ -831,6 +873,10 @@ class WatchlistIndex:
             n_tids_c = len(matched[c])
             if sizes[c] > max(_SKIP_POSTINGS, self.config.rare_posting * n_tids_c):
                 skip = c
+                # A name holds each token once, so the token matched at least sizes / n_tids names:
+                # more than rare_posting. With hidden names, it must stay so without all of them.
+                if hidden is not None and sizes[c] / n_tids_c - hidden.names <= self.config.rare_posting:
+                    skip = -1
         if skip >= 0:
             read = owner != skip
             lo, hi, owner = lo[read], hi[read], owner[read]
@@ -838,6 +884,9 @@ class WatchlistIndex:
         pairs += np.repeat(owner, hi - lo)
         pairs = _unique(pairs)  # one vote per (name, query token), sorted by name
         names, owners = pairs >> 6, pairs & 63
+        if hidden is not None and len(names):
+            shown = ~hidden.entries[self._name_entry[names]]
+            names, owners = names[shown], owners[shown]
         if len(names):
             edge = np.flatnonzero(np.concatenate(([True], names[1:] != names[:-1])))
             ids = names[edge]
@@ -859,11 +908,10 @@ class WatchlistIndex:
             if year and len(singles):
                 sy = self._year[self._name_entry[singles]]
                 singles = singles[(sy == year) | (sy == 0)]
+            if hidden is not None and len(singles):
+                singles = singles[~hidden.entries[self._name_entry[singles]]]
             out = _union(out, singles)
-        rare = per_token <= self.config.rare_posting
-        if rare.any():
-            out = _union(out, names[rare[owners]])
-        return out
+        return _Votes(out, names, owners, per_token)
 
     def _names_holding(self, name_ids: IntArray, tids: IntArray) -> IntArray:
         """1 for each name holding any of ``tids``, else 0 (read from the forward index)."""
@@ -1022,11 +1070,14 @@ class WatchlistIndex:
         name_ids: IntArray,
         today: date,
         lists: Iterable[str] | None,
+        hidden: Hidden | None = None,
     ) -> list[Hit]:
         cfg = self.config
         doc_eids = (
             self._document_entries(query.document_number) if query.document_number else np.zeros(0, np.int64)
         )
+        if hidden is not None and len(doc_eids):
+            doc_eids = doc_eids[~hidden.entries[doc_eids]]
         if len(doc_eids):
             extra = [
                 np.arange(self._entry_first_name[e], self._entry_first_name[e + 1]) for e in doc_eids.tolist()

@@ -15,8 +15,13 @@ would cost the gate more time than the larger download costs the network.
 
 from __future__ import annotations
 
+import hashlib
+import mmap
+import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import msgpack
 from cryptography.exceptions import InvalidSignature
@@ -78,38 +83,61 @@ def sign_prepared_index(
     """``sign_prepared_snapshot`` for an index built from a stream of entries (no ``Snapshot``):
     ``content_hash`` is the list version's, e.g. ``content_hash_rows(version, len(index),
     index.entry_rows(by_id=True))``."""
-    idx = index
+    out: bytearray = _sign_into(index, version, created_at, content_hash, private_key, bytearray)
+    return out
+
+
+def _sign_into(
+    index: WatchlistIndex,
+    version: int,
+    created_at: datetime,
+    content_hash: bytes,
+    private_key: Ed25519PrivateKey,
+    alloc: Any,
+) -> Any:
     header: bytes = msgpack.packb(
         {"version": version, "created_at": created_at.isoformat(), "content_hash": content_hash},
         use_bin_type=True,
     )
     # The index starts 8-byte aligned in the whole message: its arrays are then used in place.
     body_at = len(PREPARED_MAGIC) + _SIG_LEN
-    out = idx.write_into(body_at + 8 + len(header) + _pad(len(header)))
+    out = index.write_into(body_at + 8 + len(header) + _pad(len(header)), alloc)
     out[body_at : body_at + 8] = len(header).to_bytes(8, "little")
     out[body_at + 8 : body_at + 8 + len(header)] = header
     # The signature covers MAGIC + body. With MAGIC put just before the body (where the signature
     # goes), that is one contiguous slice of the buffer: signed without a copy of the body.
     out[body_at - len(PREPARED_MAGIC) : body_at] = PREPARED_MAGIC
-    signature = private_key.sign(memoryview(out)[body_at - len(PREPARED_MAGIC) :])
+    with memoryview(out) as whole:
+        signature = private_key.sign(whole[body_at - len(PREPARED_MAGIC) :])
     out[: len(PREPARED_MAGIC)] = PREPARED_MAGIC
     out[len(PREPARED_MAGIC) : body_at] = signature
     return out
 
 
 def load_prepared_snapshot(
-    data: bytes | bytearray | memoryview, public_key: Ed25519PublicKey
+    data: bytes | bytearray | memoryview | mmap.mmap, public_key: Ed25519PublicKey
 ) -> PreparedSnapshot:
     """Verify the signature, then map the index. Raises ``SnapshotSignatureError`` (keep running on
-    the current list) or ``SnapshotError`` (fetch it again)."""
+    the current list) or ``SnapshotError`` (fetch it again). A writable buffer (``bytearray``, a
+    copy-on-write memory map) is verified in place; read-only bytes are copied once to verify."""
     head = len(PREPARED_MAGIC)
     if len(data) < head + _SIG_LEN + 8 or data[:head] != PREPARED_MAGIC:
         raise SnapshotError("not a prepared watch-list snapshot (bad magic or truncated); fetch it again")
-    view = memoryview(data)
+    view = memoryview(data).cast("B")
     signature = bytes(view[head : head + _SIG_LEN])
     body = view[head + _SIG_LEN :]
     try:
-        public_key.verify(signature, PREPARED_MAGIC + body)
+        if view.readonly:
+            public_key.verify(signature, PREPARED_MAGIC + body)  # a copy of the whole body
+        else:
+            # MAGIC + body is made contiguous in place (MAGIC over the signature's last bytes, put
+            # back after): no second copy of hundreds of MiB on a small gate.
+            at = head + _SIG_LEN - len(PREPARED_MAGIC)
+            view[at : head + _SIG_LEN] = PREPARED_MAGIC
+            try:
+                public_key.verify(signature, view[at:])
+            finally:
+                view[at : head + _SIG_LEN] = signature[-len(PREPARED_MAGIC) :]
     except InvalidSignature as exc:
         raise SnapshotSignatureError(
             "the prepared snapshot signature does not verify with the configured public key; discard it "
@@ -127,3 +155,47 @@ def load_prepared_snapshot(
         )
     except (KeyError, TypeError, ValueError, WatchlistError, msgpack.UnpackException) as exc:
         raise SnapshotError(f"the prepared snapshot body is malformed ({exc}); fetch it again") from exc
+
+
+def load_prepared_file(path: str | Path, public_key: Ed25519PublicKey) -> PreparedSnapshot:
+    """``load_prepared_snapshot`` of a file, memory-mapped: the index's arrays are the file's pages
+    (read when used, dropped and re-read by the kernel under memory pressure), not a copy in the
+    process. Copy-on-write, so the in-place check of the signature never writes the file. The file
+    must not be changed in place while in use: replace it (write a new one, rename over)."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise SnapshotError(f"{path} is empty; fetch the prepared snapshot again")
+        mapped = mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_COPY)
+    return load_prepared_snapshot(mapped, public_key)
+
+
+def write_prepared_index(
+    path: str | Path,
+    index: WatchlistIndex,
+    version: int,
+    created_at: datetime,
+    content_hash: bytes,
+    private_key: Ed25519PrivateKey,
+) -> tuple[str, int]:
+    """``sign_prepared_index`` straight into the file ``path`` (written beside it, then renamed over):
+    the saved index is built in a memory map of the file, so central never holds a second copy of
+    it in memory. Returns the file's SHA-256 (hex) and size."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "w+b") as fh:
+
+        def alloc(size: int) -> mmap.mmap:
+            fh.truncate(size)
+            return mmap.mmap(fh.fileno(), size)
+
+        mapped = _sign_into(index, version, created_at, content_hash, private_key, alloc)
+        try:
+            digest = hashlib.sha256(mapped).hexdigest()
+            size = len(mapped)
+            mapped.flush()
+        finally:
+            mapped.close()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    return digest, size

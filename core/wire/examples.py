@@ -31,6 +31,7 @@ from core.wire.messages import (
     KioskApplication,
     MatchScores,
     Modality,
+    PreparedOffer,
     Severity,
     StepTimings,
     StoredEventsAck,
@@ -179,6 +180,13 @@ def examples() -> dict[str, Message]:
             snapshot=ArtifactRef(path="/api/v1/watchlist/snapshots/1800", sha256="ab" * 32, size=734_112),
             delta=ArtifactRef(path="/api/v1/watchlist/deltas/1800-1842", sha256="cd" * 32, size=5_120),
             entries=20_417,
+            prepared=PreparedOffer(
+                version=1840,
+                snapshot=ArtifactRef(
+                    path="/api/v1/watchlist/prepared/1840", sha256="ef" * 32, size=6_291_456
+                ),
+                delta=ArtifactRef(path="/api/v1/watchlist/deltas/1840-1842", sha256="12" * 32, size=1_024),
+            ),
             key_id="central-2026",
             signature=bytes(64),
         ),

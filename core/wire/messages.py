@@ -161,6 +161,16 @@ class ArtifactRef:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedOffer:
+    """A list version as a signed *prepared* snapshot (``core.watchlist.prepared``: the built matching
+    index, loaded by a gate without a rebuild), and the delta from it to the announced version."""
+
+    version: Count
+    snapshot: ArtifactRef
+    delta: ArtifactRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DocumentImage:
     """One document photographed at a kiosk: inline bytes, or a reference to a stored image."""
 
@@ -386,7 +396,7 @@ class StoredEventsAck(Message):
     quarantined: tuple[EventId, ...] = ()
 
 
-@message("watchlist_announce", channel=Channel.WATCHLIST_ANNOUNCE)
+@message("watchlist_announce", channel=Channel.WATCHLIST_ANNOUNCE, schema=2, min_schema=1)
 class WatchlistAnnouncement(Message):
     """The site's current watch-list version, retained on ``imigrasi/v1/<site>/watchlist/announce``.
     Devices that are behind fetch the files named here from central over HTTPS and check hashes and
@@ -399,6 +409,9 @@ class WatchlistAnnouncement(Message):
         snapshot: where to fetch the full snapshot.
         delta: where to fetch the changes from ``snapshot_version`` to ``version``; nil if none.
         entries: number of entries in the current version.
+        prepared: the newest version central has as a signed prepared snapshot (the built index a
+            gate loads in seconds), where to fetch it and the delta from it to ``version``; nil when
+            central offers none (schema 1, or no prepared snapshot built yet). Added in schema 2.
         key_id: which of central's signing keys signed it.
         signature: Ed25519 signature over ``canonical_bytes`` of this announcement.
     """
@@ -409,6 +422,7 @@ class WatchlistAnnouncement(Message):
     snapshot: ArtifactRef
     delta: ArtifactRef | None = None
     entries: Count = 0
+    prepared: PreparedOffer | None = None
     key_id: str = ""
     signature: bytes = b""
 

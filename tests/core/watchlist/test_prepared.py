@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,8 +16,10 @@ from core.watchlist import (
     SnapshotSignatureError,
     WatchlistError,
     WatchlistIndex,
+    load_prepared_file,
     load_prepared_snapshot,
     sign_prepared_snapshot,
+    write_prepared_index,
 )
 from core.watchlist.synthetic import labelled_variants, synthetic_entries
 from tests.core.watchlist.helpers import TODAY, entry, query
@@ -134,3 +138,39 @@ def test_loaded_entries_read_in_any_order_are_the_listed_ones(signed: bytes) -> 
     assert [entries[i] for i in picks] == [ENTRIES[i] for i in picks]
     with pytest.raises(IndexError):
         entries[len(ENTRIES)]
+
+
+def test_written_to_a_file_it_is_the_same_signed_bytes_and_loads_mapped(
+    built: WatchlistIndex, signed: bytes, tmp_path: Path
+) -> None:
+    path = tmp_path / "v4.wlp"
+    sha256, size = write_prepared_index(path, built, 4, STAMP, SNAP.content_hash(), KEY)
+    assert path.read_bytes() == signed  # Ed25519 is deterministic: the same message, the same bytes
+    assert (sha256, size) == (hashlib.sha256(signed).hexdigest(), len(signed))
+    prepared = load_prepared_file(path, KEY.public_key())
+    assert (prepared.version, prepared.content_hash) == (4, SNAP.content_hash())
+    q = query("SITI AMINAH", sex="F", birth_date=PartialDate(1985, 2, 3), document_number="")
+    assert prepared.index.match(q, today=TODAY) == built.match(q, today=TODAY)
+    assert path.read_bytes() == signed  # the in-place check of the signature never wrote the file
+
+
+def test_a_writable_buffer_is_verified_in_place_and_left_as_it_was(signed: bytes) -> None:
+    buffer = bytearray(signed)
+    load_prepared_snapshot(buffer, KEY.public_key())
+    assert buffer == signed
+    buffer[-1] ^= 1
+    with pytest.raises(SnapshotSignatureError):
+        load_prepared_snapshot(buffer, KEY.public_key())
+    buffer[-1] ^= 1
+    assert buffer == signed
+
+
+def test_a_tampered_or_empty_file_is_refused(signed: bytes, tmp_path: Path) -> None:
+    tampered = bytearray(signed)
+    tampered[len(tampered) // 3] ^= 4
+    (tmp_path / "bad.wlp").write_bytes(tampered)
+    with pytest.raises(SnapshotSignatureError):
+        load_prepared_file(tmp_path / "bad.wlp", KEY.public_key())
+    (tmp_path / "empty.wlp").write_bytes(b"")
+    with pytest.raises(SnapshotError):
+        load_prepared_file(tmp_path / "empty.wlp", KEY.public_key())

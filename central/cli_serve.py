@@ -99,6 +99,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--language", default="id", choices=("id", "en"), help="default dashboard language")
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument(
+        "--watchlist-prepared-dir",
+        type=Path,
+        default=os.environ.get("CENTRAL_WATCHLIST_PREPARED_DIR") or None,
+        help="where central keeps signed prepared snapshots (the built index) and offers them to gates, "
+        "which then load a list in seconds instead of rebuilding it; built in the background after each "
+        "change (default $CENTRAL_WATCHLIST_PREPARED_DIR; off without one; set it for large lists)",
+    )
+    parser.add_argument(
         "--watchlist-key",
         type=Path,
         help="Ed25519 PEM signing the watch lists (made on first use; "
@@ -198,6 +206,7 @@ def main(argv: list[str]) -> int:
         central.clock,
         watchlist_key,
         publisher=MqttPublisher(ingest.client) if ingest is not None else None,
+        prepared_dir=args.watchlist_prepared_dir,
     )
     workflows = Workflows(
         store, central.clock, catalogue, tariffs, cekal=IndexCekalChecker(watchlist), office=args.office

@@ -21,6 +21,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -186,18 +187,17 @@ def main(argv: list[str]) -> int:
         password = os.environ.get(PASSWORD_ENV)
         if args.mqtt_password_file is not None:
             password = args.mqtt_password_file.read_text(encoding="utf-8").strip()
+        # How every ingest process of this serve reaches the broker (its own and its workers).
+        connection: dict[str, Any] = {
+            "username": args.mqtt_user,
+            "password": password,
+            "shared_group": args.shared_group or None,
+            "ca_file": args.ca_file,
+            "cert_file": args.cert_file,
+            "key_file": args.key_file,
+        }
         try:
-            ingest = Ingest(
-                central,
-                args.broker,
-                client_id=args.client_id,
-                username=args.mqtt_user,
-                password=password,
-                shared_group=args.shared_group or None,
-                ca_file=args.ca_file,
-                cert_file=args.cert_file,
-                key_file=args.key_file,
-            ).start()
+            ingest = Ingest(central, args.broker, client_id=args.client_id, **connection).start()
         except CentralError as exc:
             print(f"python -m central serve: {exc}", file=sys.stderr)
             return 1
@@ -224,12 +224,7 @@ def main(argv: list[str]) -> int:
                 db_url=args.db,
                 broker_url=args.broker,
                 client_id=f"{ingest.client_id}-{n}",
-                username=args.mqtt_user,
-                password=password,
-                shared_group=args.shared_group or None,
-                ca_file=args.ca_file,
-                cert_file=args.cert_file,
-                key_file=args.key_file,
+                **connection,
                 log_level=args.log_level,
                 setup=_worker_setup,
                 setup_arg=args,

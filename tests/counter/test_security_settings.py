@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from central import cli_pki, devices
-from central.devices import BrokerFiles
-from central.store import Store
-from core.clock import ManualClock, SystemClock
+from core.clock import SystemClock
 from counter.config import load_config
 from counter.errors import CounterConfigError
 from counter.runtime import build
-from emulator.broker import BrokerConfig, MosquittoBroker, TlsFiles
+from emulator.broker import MosquittoBroker
 from tests.counter.conftest import TARIFFS
+from tests.tls_broker import tls_broker_for
 
 
 def station_toml(folder: Path, link: str, station: str = "") -> Path:
@@ -40,21 +38,7 @@ tariffs = "{TARIFFS}"
 
 @pytest.fixture
 def tls_broker(tmp_path: Path, sqlite_url: str) -> tuple[MosquittoBroker, Path, str]:
-    store = Store(sqlite_url)
-    files = BrokerFiles(tmp_path / "passwd", tmp_path / "acl")
-    now = ManualClock().now()
-    creds = devices.add_device(store, "counter-01", kind="counter", site="cgk", now=now, broker=files)
-    store.close()
-    pki_dir = tmp_path / "pki"
-    assert cli_pki.main(["init", "--dir", str(pki_dir)]) == 0
-    assert cli_pki.main(["issue", "counter-01", "--dir", str(pki_dir)]) == 0
-    tls = TlsFiles(
-        pki_dir / "ca.crt", pki_dir / "broker.crt", pki_dir / "broker.key", require_certificate=True
-    )
-    config = BrokerConfig(
-        allow_anonymous=False, password_file=files.password_file, acl_file=files.acl_file, tls=tls
-    )
-    return MosquittoBroker(tmp_path / "broker", config), pki_dir, creds.mqtt_password
+    return tls_broker_for(tmp_path, sqlite_url, "counter-01", kind="counter", site="cgk")
 
 
 def test_the_station_connects_with_its_account_and_certificate_and_seals_with_its_key(

@@ -12,37 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from central import cli_pki, devices
-from central.devices import BrokerFiles
-from central.store import Store
-from core.clock import ManualClock
 from edge.link import MqttLink
-from emulator.broker import BrokerConfig, MosquittoBroker, TlsFiles
+from emulator.broker import MosquittoBroker
 from kiosk.config import KioskConfig
 from kiosk.errors import KioskConfigError
 from kiosk.runtime import build
 from tests.kiosk.conftest import BOARD
+from tests.tls_broker import tls_broker_for
 
 
 @pytest.fixture
 def tls_broker(tmp_path: Path, sqlite_url: str) -> tuple[MosquittoBroker, Path, str]:
-    """A broker with one TLS listener requiring a client certificate; kiosk-01's account and cert."""
-    store = Store(sqlite_url)
-    files = BrokerFiles(tmp_path / "passwd", tmp_path / "acl")
-    creds = devices.add_device(
-        store, "kiosk-01", kind="kiosk", site="jkt", now=ManualClock().now(), broker=files
-    )
-    store.close()
-    pki_dir = tmp_path / "pki"
-    assert cli_pki.main(["init", "--dir", str(pki_dir)]) == 0
-    assert cli_pki.main(["issue", "kiosk-01", "--dir", str(pki_dir)]) == 0
-    tls = TlsFiles(
-        pki_dir / "ca.crt", pki_dir / "broker.crt", pki_dir / "broker.key", require_certificate=True
-    )
-    config = BrokerConfig(
-        allow_anonymous=False, password_file=files.password_file, acl_file=files.acl_file, tls=tls
-    )
-    return MosquittoBroker(tmp_path / "broker", config), pki_dir, creds.mqtt_password
+    return tls_broker_for(tmp_path, sqlite_url, "kiosk-01", kind="kiosk", site="jkt")
 
 
 def write_config(tmp_path: Path, broker_url: str, central: str) -> Path:

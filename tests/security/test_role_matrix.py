@@ -119,6 +119,7 @@ POLICY: dict[tuple[str, str], Policy] = {
     ("GET", "/api/v1/watchlist/devices"): P(STAFF),
     ("GET", "/api/v1/watchlist/public-key"): P(STAFF | {DEV}),
     ("GET", "/api/v1/watchlist/snapshots/{version}"): P(STAFF | {DEV}),
+    ("GET", "/api/v1/watchlist/prepared/{version}"): P(STAFF | {DEV}),
     ("GET", "/api/v1/watchlist/deltas/{span}"): P(STAFF | {DEV}),
     ("GET", "/api/v1/watchlist/deltas"): P(STAFF | {DEV}),
     ("GET", "/watchlist"): P(STAFF),
